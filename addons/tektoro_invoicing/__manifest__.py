@@ -1,0 +1,28 @@
+# Part of TekToro Invoicing. See LICENSE file for full copyright and licensing details.
+{
+    "name": "TekToro Invoicing",
+    "version": "18.0.1.0.0",
+    "category": "Services/Invoicing",
+    "summary": "Contractor master invoices with approvals, client invoices and "
+    "work-order invoices synced with an external billing system",
+    "author": "TekToro",
+    "website": "https://github.com/tektoro/tektoro-invoicing",
+    "license": "LGPL-3",
+    "depends": ["base", "mail", "web"],
+    "data": [
+        "security/tektoro_invoicing_groups.xml",
+        "security/ir.model.access.csv",
+        "views/res_config_settings_views.xml",
+        "views/tektoro_invoicing_menus.xml",
+    ],
+    "demo": [
+        "demo/res_company_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "tektoro_invoicing/static/tests/tours/*.js",
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,74 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    tektoro_invoices_enabled = fields.Boolean(
+        string="Work-Order Invoices",
+        help="Show work-order invoices for this company and allow creating and cancelling them.",
+    )
+    tektoro_invoice_prefix = fields.Char(
+        string="Invoice Prefix",
+        default="TFT",
+        required=True,
+        help="Work-order invoices are numbered <prefix>-00001, <prefix>-00002, ...",
+    )
+    tektoro_default_tax_rate = fields.Float(
+        string="Default Tax Rate (%)",
+        digits=(16, 4),
+        help="Tax rate proposed when a work-order invoice is created.",
+    )
+    tektoro_billing_url = fields.Char(
+        string="Billing System URL",
+        help="Base URL of the Billing API, e.g. https://billing.example.com. "
+        "Leave empty to keep invoices local.",
+    )
+    tektoro_billing_api_key = fields.Char(
+        string="Billing API Key",
+        groups="base.group_system",
+        copy=False,
+    )
+    tektoro_billing_timeout = fields.Float(
+        string="Billing Timeout (s)",
+        default=10.0,
+        help="How long to wait for the billing system before the outcome counts as unknown.",
+    )
+
+    @api.constrains("tektoro_invoice_prefix")
+    def _check_tektoro_invoice_prefix(self):
+        for company in self:
+            prefix = (company.tektoro_invoice_prefix or "").strip()
+            if not prefix or len(prefix) > 10 or not prefix.replace("_", "").isalnum():
+                raise ValidationError(
+                    _(
+                        "The invoice prefix of %(company)s must be 1 to 10 letters or digits.",
+                        company=company.name,
+                    )
+                )
+
+    @api.constrains("tektoro_default_tax_rate")
+    def _check_tektoro_default_tax_rate(self):
+        for company in self:
+            if not 0 <= company.tektoro_default_tax_rate <= 100:
+                raise ValidationError(
+                    _("The default tax rate must be between 0 and 100 percent.")
+                )
+
+    @api.constrains("tektoro_billing_timeout")
+    def _check_tektoro_billing_timeout(self):
+        for company in self:
+            if not 0 < company.tektoro_billing_timeout <= 300:
+                raise ValidationError(
+                    _("The billing timeout must be between 0 and 300 seconds.")
+                )
+
+    @api.constrains("tektoro_billing_url")
+    def _check_tektoro_billing_url(self):
+        for company in self:
+            url = company.tektoro_billing_url
+            if url and not url.startswith(("http://", "https://")):
+                raise ValidationError(
+                    _("The billing system URL must start with http:// or https://.")
+                )

@@ -1,0 +1,3 @@
+from billing_sandbox.cli import main
+
+raise SystemExit(main())

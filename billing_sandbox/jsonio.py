@@ -1,0 +1,85 @@
+"""JSON that keeps money exact.
+
+Python's json module turns numbers with a fraction into floats, and cannot write a Decimal as a
+number. Amounts must round-trip unchanged (``115.10`` stays ``115.10``), so numbers are read as
+Decimal and written back from Decimal text.
+"""
+
+import json
+from decimal import Decimal
+
+
+class RawJSON(str):
+    """JSON text that is already serialised (a stored snapshot) and is embedded verbatim."""
+
+
+# Far beyond any amount, rate or duration the API accepts; bounds the cost of decimal arithmetic
+# and of writing a number like 1e999999 back out in full.
+_MAX_EXPONENT = 64
+
+
+def loads(text):
+    """Parse JSON with exact decimals; NaN and Infinity are not JSON and are refused."""
+    return json.loads(text, parse_float=_parse_decimal, parse_constant=_refuse_constant)
+
+
+def dumps(value, sort_keys=False):
+    parts = []
+    _encode(value, parts, sort_keys)
+    return "".join(parts)
+
+
+def canonical(value):
+    """Text equal for bodies that mean the same thing: key order and ``10`` vs ``10.00`` ignored.
+
+    It is what an idempotency key is bound to, so a client that re-serialises the same request
+    differently is still recognised as replaying it.
+    """
+    return dumps(_normalise_numbers(value), sort_keys=True)
+
+
+def _parse_decimal(text):
+    number = Decimal(text)
+    if abs(number.adjusted()) > _MAX_EXPONENT:
+        raise ValueError(f"number {text[:20]} is out of range")
+    return number
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _normalise_numbers(value):
+    if isinstance(value, dict):
+        return {key: _normalise_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_normalise_numbers(item) for item in value]
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value).normalize()
+    return value
+
+
+def _encode(value, parts, sort_keys):
+    if isinstance(value, RawJSON):
+        parts.append(value)
+    elif isinstance(value, dict):
+        parts.append("{")
+        items = sorted(value.items()) if sort_keys else value.items()
+        for index, (key, item) in enumerate(items):
+            if index:
+                parts.append(",")
+            parts.append(json.dumps(str(key), ensure_ascii=False))
+            parts.append(":")
+            _encode(item, parts, sort_keys)
+        parts.append("}")
+    elif isinstance(value, (list, tuple)):
+        parts.append("[")
+        for index, item in enumerate(value):
+            if index:
+                parts.append(",")
+            _encode(item, parts, sort_keys)
+        parts.append("]")
+    elif isinstance(value, Decimal):
+        parts.append(format(value, "f"))
+    else:
+        parts.append(json.dumps(value, ensure_ascii=False, allow_nan=False))
