@@ -6,3 +6,4 @@ from . import test_master_invoice_notifications
 from . import test_master_invoice_multi_company
 from . import test_master_invoice_performance
 from . import test_master_invoice_concurrency
+from . import test_master_invoice_tours
