@@ -79,9 +79,11 @@ def find_by_reference(client, sandbox, reference):
     return exact(response)["data"]
 
 
-def all_pages(client, url, cursor_param, cursor_of, limit=100):
+def all_pages(client, url, cursor_param, cursor_of, limit=100, start=None):
     """Every item of a paged list, following the cursor until has_more is false."""
     items, params = [], {"limit": limit}
+    if start is not None:
+        params[cursor_param] = start
     while True:
         response = client.get(url, params=params)
         assert response.status_code == 200, response.text
@@ -90,3 +92,9 @@ def all_pages(client, url, cursor_param, cursor_of, limit=100):
         if not page["has_more"]:
             return items
         params[cursor_param] = cursor_of(page["data"][-1])
+
+
+def events_after(client, sandbox, after=0, limit=1000):
+    return all_pages(
+        client, sandbox.url + "/v1/events", "after", lambda event: event["id"], limit, after
+    )
