@@ -1,1 +1,3 @@
 from . import test_settings
+from . import test_work_order
+from . import test_invoice_billing
