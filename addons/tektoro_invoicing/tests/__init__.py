@@ -1,3 +1,4 @@
 from . import test_settings
 from . import test_work_order
 from . import test_invoice_billing
+from . import test_invoice_access

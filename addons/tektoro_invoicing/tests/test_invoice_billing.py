@@ -277,5 +277,3 @@ class TestInvoiceCancel(BillingCase):
             invoice.action_cancel()
         self.assertRecordValues(invoice, [{"state": "sent"}])
         self.assert_remote(invoice, status="open")
-
-

@@ -180,8 +180,9 @@ class TestInvoiceRules(WorkOrderCase):
         """Whoever skips the Python checks (e.g. a request that read before the other commit)."""
         work_order = self.make_work_order()
         self.create_invoice(work_order)
-        with mute_logger("odoo.sql_db"), self.assertRaisesRegex(
-            UserError, "invoiced by someone else at the same moment"
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaisesRegex(UserError, "invoiced by someone else at the same moment"),
         ):
             self.env["tektoro.invoice"]._create_from_work_order(work_order, True, None)
         self.assertEqual(len(work_order.invoice_ids), 1)
