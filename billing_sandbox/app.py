@@ -47,7 +47,7 @@ def create_app(store, api_key, faults):
     app = falcon.App(
         middleware=[RequestLog(), BearerAuth(api_key), FaultMiddleware(faults)],
     )
-    json_handler = falcon.media.JSONHandler(dumps=jsonio.dumps, loads=jsonio.loads)
+    json_handler = falcon.media.JSONHandler(dumps=jsonio.dumps)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
