@@ -16,8 +16,8 @@ import time
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from sandbox_process import SandboxProcess
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from billing_sandbox.testing import SandboxProcess
 
 LINES = [
     {"description": "Unit: Pixel 8 Pro", "quantity": 1, "unit_price": 450.0},

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from sandbox_process import REPO_ROOT, SandboxProcess
+
+from billing_sandbox.testing import REPO_ROOT, SandboxProcess
 
 from .factories import create_invoice, created_invoice
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from sandbox_process import SandboxProcess
 from schemathesis import checks
 
 from billing_sandbox import __file__ as package_init
+from billing_sandbox.testing import SandboxProcess
 
 OPENAPI = Path(package_init).with_name("openapi.json")
 CONFIG = schemathesis.Config.from_dict(

@@ -1,6 +1,7 @@
 """Run the billing sandbox as a real process, the way clients meet it in production.
 
-A plain module, without pytest, so the addon's tests and the benchmarks can use it too::
+Part of the package, and free of pytest, so the addon's Odoo tests, the daemon's tests and the
+benchmarks start the same server the same way::
 
     with SandboxProcess() as sandbox:
         client = sandbox.client()
@@ -170,7 +171,7 @@ class SandboxProcess:
             args += ["--api-key", self.api_key]
         with open(self.log_path, "ab") as log:
             # Its own session, so kill() can take down the worker with the master.
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
                 args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
 
