@@ -18,6 +18,14 @@
         "data/tektoro_master_invoice_data.xml",
         "data/tektoro_master_invoice_mail_templates.xml",
         "views/res_config_settings_views.xml",
+        "security/tektoro_work_order_security.xml",
+        "data/tektoro_work_order_data.xml",
+        "views/tektoro_device_model_views.xml",
+        "views/tektoro_work_order_views.xml",
+        "views/tektoro_invoice_views.xml",
+        "wizard/tektoro_invoice_create_wizard_views.xml",
+        "report/tektoro_invoice_reports.xml",
+        "report/tektoro_invoice_templates.xml",
         "wizard/tektoro_master_invoice_create_wizard_views.xml",
         "wizard/tektoro_master_invoice_review_wizard_views.xml",
         "wizard/tektoro_client_invoice_generate_wizard_views.xml",
@@ -32,6 +40,7 @@
     ],
     "demo": [
         "demo/res_company_demo.xml",
+        "demo/tektoro_work_order_demo.xml",
         "demo/tektoro_master_invoice_demo.xml",
     ],
     "assets": {
