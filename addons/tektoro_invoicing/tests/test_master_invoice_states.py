@@ -229,7 +229,7 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
         invoices = self._generate()
 
         self.assertRecordValues(
-            invoices.sorted("client_id"),
+            invoices.sorted(lambda invoice: invoice.client_id.name),
             [
                 {
                     "client_id": self.client_a.id,
@@ -266,7 +266,9 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
     def test_send_pay_and_cancel(self):
         self._tickets(self.contractor, self.client_a, [1])
         tickets_b = self._tickets(self.contractor, self.client_b, [2])
-        invoices = self._generate().with_user(self.manager).sorted("client_id")
+        invoices = (
+            self._generate().with_user(self.manager).sorted(lambda invoice: invoice.client_id.name)
+        )
         paid, cancelled = invoices
         paid.action_send()
         self.assertRecordValues(paid, [{"state": "sent"}])

@@ -102,7 +102,7 @@ class TestMasterInvoiceTours(HttpCase):
             self.CLIENT, "tektoro_client_invoice_generate_tour", login="tk_tour_manager"
         )
         self.assertRecordValues(
-            tickets.client_invoice_id.sorted("client_id"),
+            tickets.client_invoice_id.sorted(lambda invoice: invoice.client_id.name),
             [
                 {"client_id": self.client_a.id, "ticket_count": 2, "amount_total": 150},
                 {"client_id": self.client_b.id, "ticket_count": 1, "amount_total": 50},
