@@ -171,7 +171,7 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             .action_open_review_wizard()
         )
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.manager).with_context(action["context"])
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
         )
         wizard.message = "Well done"
         wizard.save().action_confirm()
@@ -183,7 +183,7 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             .action_open_review_wizard()
         )
         wizard = Form(
-            self.env[action["res_model"]].with_user(self.manager).with_context(action["context"])
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
         )
         wizard.message = "Hours are wrong"
         wizard.save().action_confirm()
@@ -342,3 +342,26 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
                 "currency_id": self.env.company.currency_id.id,
             },
         )
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoicePrint(TektoroMasterInvoiceCase):
+    def test_both_invoices_print_their_tickets(self):
+        self._tickets(self.contractor, self.client_a, [1], amount=75)
+        master = self._master_invoice()
+        client = (
+            self.env["tektoro.client.invoice"]
+            .with_user(self.manager)
+            .generate_for_period("2020-01-01", "2020-01-31")
+        )
+        Report = self.env["ir.actions.report"].with_user(self.manager)
+        for xmlid, invoice in (
+            ("tektoro_invoicing.report_tektoro_master_invoice", master),
+            ("tektoro_invoicing.report_tektoro_client_invoice", client),
+        ):
+            with self.subTest(report=xmlid):
+                html, _type = Report._render_qweb_html(xmlid, invoice.ids)
+                html = html.decode()
+                self.assertIn(invoice.name, html)
+                self.assertIn(invoice.ticket_ids.name, html)
+                self.assertIn("Work of day 1", html)
