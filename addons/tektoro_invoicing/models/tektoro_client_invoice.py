@@ -240,20 +240,17 @@ class TektoroClientInvoice(models.Model):
             SQL(
                 """
                 UPDATE tektoro_ticket t
-                   SET client_invoice_id = m.invoice_id,
-                       write_uid = %(uid)s,
-                       write_date = (now() AT TIME ZONE 'UTC')
+                   SET client_invoice_id = m.invoice_id
                   FROM unnest(%(clients)s::int[], %(invoices)s::int[]) AS m(client_id, invoice_id)
                  WHERE t.client_id = m.client_id AND %(scope)s
              RETURNING t.client_invoice_id
                 """,
-                uid=self.env.uid,
                 clients=[invoice.client_id.id for invoice in invoices],
                 invoices=invoices.ids,
                 scope=ticket_scope,
             )
         )
-        Ticket.invalidate_model(["client_invoice_id", "write_uid", "write_date"])
+        Ticket.invalidate_model(["client_invoice_id"])
         invoices.invalidate_recordset(["ticket_ids"])
         used = invoices.browse({invoice_id for (invoice_id,) in claimed})
         (invoices - used).unlink()

@@ -400,9 +400,10 @@ class TektoroMasterInvoice(models.Model):
 
         Returns how many tickets each invoice (by id) took.
 
-        The UPDATE locks the rows it claims and only takes tickets whose column is still NULL:
-        a concurrent build waits for ours, then finds the rows changed and fails with a
-        serialization error (replayed by Odoo's RPC layer, and then finds nothing left).
+        The UPDATE locks the rows it claims and only takes tickets whose column is still NULL: a
+        concurrent build waits for ours, then finds the rows changed and fails with a
+        serialization error (replayed by Odoo's RPC layer, and then finds nothing left). It sets
+        nothing but the link: write_uid would cost a foreign-key check per ticket.
         """
         Ticket = self.env["tektoro.ticket"]
         Ticket.flush_model()
@@ -416,9 +417,7 @@ class TektoroMasterInvoice(models.Model):
                 SQL(
                     """
                     UPDATE tektoro_ticket
-                       SET master_invoice_id = %(invoice)s,
-                           write_uid = %(uid)s,
-                           write_date = (now() AT TIME ZONE 'UTC')
+                       SET master_invoice_id = %(invoice)s
                      WHERE master_invoice_id IS NULL
                        AND state = 'approved'
                        AND contractor_id = %(contractor)s
@@ -428,7 +427,6 @@ class TektoroMasterInvoice(models.Model):
                  RETURNING id
                     """,
                     invoice=invoice.id,
-                    uid=self.env.uid,
                     contractor=invoice.contractor_id.id,
                     company=invoice.company_id.id,
                     date_from=invoice.date_from,
@@ -437,7 +435,7 @@ class TektoroMasterInvoice(models.Model):
                 )
             )
             claimed[invoice.id] = len(rows)
-        Ticket.invalidate_model(["master_invoice_id", "write_uid", "write_date"])
+        Ticket.invalidate_model(["master_invoice_id"])
         self.invalidate_recordset(["ticket_ids"])
         return claimed
 
