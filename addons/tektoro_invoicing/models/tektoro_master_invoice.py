@@ -71,9 +71,6 @@ class TektoroMasterInvoice(models.Model):
         check_company=True,
         tracking=True,
     )
-    contractor_partner_id = fields.Many2one(
-        related="contractor_id.partner_id", string="Contractor Contact"
-    )
     date_from = fields.Date(string="From", required=True, readonly=True)
     date_to = fields.Date(string="To", required=True, readonly=True)
     client_id = fields.Many2one(

@@ -25,9 +25,7 @@ class TektoroTicket(models.Model):
         {"contractor_id", "client_id", "work_date", "description", "hours", "amount", "company_id"}
     )
 
-    name = fields.Char(
-        string="Reference", required=True, readonly=True, copy=False, default="/"
-    )
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
     contractor_id = fields.Many2one(
         "res.users",
         required=True,
