@@ -49,23 +49,23 @@ def conflict(code, message, **details):
     return ApiError(409, code, message, **details)
 
 
-# Errors the framework raises itself, by class: the code a client sees for each.
-_FRAMEWORK_CODES = (
-    (falcon.HTTPNotFound, "not_found"),
-    (falcon.HTTPMethodNotAllowed, "method_not_allowed"),
-    (falcon.HTTPInternalServerError, "internal_error"),
-    (falcon.HTTPBadRequest, "bad_request"),
+# Errors the framework raises itself, by class: the code and message a client sees for each.
+_FRAMEWORK_ERRORS = (
+    (falcon.HTTPNotFound, "not_found", "No such route."),
+    (falcon.HTTPMethodNotAllowed, "method_not_allowed", "This method is not allowed here."),
+    (falcon.HTTPInternalServerError, "internal_error", "The server failed to handle the request."),
+    (falcon.HTTPBadRequest, "bad_request", "The request is malformed."),
 )
 
 
 def error_document(error):
     if isinstance(error, ApiError):
         return {"error": {"code": error.code, "message": error.message, **error.details}}
-    code = next(
-        (code for cls, code in _FRAMEWORK_CODES if isinstance(error, cls)),
-        "http_%d" % error.status_code,
+    code, message = next(
+        ((code, message) for cls, code, message in _FRAMEWORK_ERRORS if isinstance(error, cls)),
+        ("http_%d" % error.status_code, error.title),
     )
-    return {"error": {"code": code, "message": error.description or error.title}}
+    return {"error": {"code": code, "message": error.description or message}}
 
 
 def serialize_error(req, resp, error):

@@ -350,8 +350,13 @@ class Transaction:
             "INSERT INTO invoice_lines (invoice_seq, position, description, quantity, unit_price)"
             " VALUES (?, ?, ?, ?, ?)",
             [
-                (seq, position, line.description, format(line.quantity, "f"),
-                 format(line.unit_price, "f"))
+                (
+                    seq,
+                    position,
+                    line.description,
+                    format(line.quantity, "f"),
+                    format(line.unit_price, "f"),
+                )
                 for position, line in enumerate(draft.lines)
             ],
         )

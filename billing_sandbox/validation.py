@@ -20,9 +20,12 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 100
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
-_DIGITS = re.compile(r"\d{1,19}")
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
+)
+_DIGITS = re.compile(r"\d{1,19}", re.ASCII)
 
 
 class Fields:
@@ -53,7 +56,7 @@ class Fields:
         return value
 
     def number(self, name, minimum, maximum, places, required=True, above_minimum=False):
-        """A decimal in [minimum, maximum] (or (minimum, maximum]) with at most `places` decimals."""
+        """A decimal in bounds with at most `places` decimals: amounts are never rounded here."""
         value = self._take(name, required)
         if value is None:
             return None
@@ -90,14 +93,17 @@ class Fields:
             raise validation_error(self.path(name), "is not a calendar date") from None
 
     def timestamp(self, name, required=True):
-        """An ISO 8601 date-time, returned in the API's own UTC form; no offset means UTC."""
+        """An RFC 3339 date-time with its offset, returned in the API's own UTC form."""
         value = self.text(name, 40, required)
         if value is None:
             return None
+        expected = "an RFC 3339 date-time with offset, e.g. 2024-05-01T12:00:00Z"
+        if not _RFC3339.fullmatch(value):
+            raise validation_error(self.path(name), f"must be {expected}")
         try:
-            moment = datetime.fromisoformat(value)
+            moment = datetime.fromisoformat(value.upper())
         except ValueError:
-            raise validation_error(self.path(name), "must be an ISO 8601 date-time") from None
+            raise validation_error(self.path(name), f"must be {expected}") from None
         return format_timestamp(moment)
 
     def choice(self, name, choices):
@@ -134,8 +140,6 @@ class Fields:
 
 def format_timestamp(moment):
     """Timestamps leave the API as UTC with a ``Z``, second precision: one form to parse."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -229,11 +233,11 @@ def _check_arithmetic(draft):
     lines_sum = sum(line.quantity * line.unit_price for line in draft.lines)
     if abs(draft.subtotal - lines_sum) > CENT * len(draft.lines):
         raise validation_error(
-            "subtotal", f"must be the sum of quantity × unit_price over the lines ({lines_sum})"
+            "subtotal", f"must be the sum of quantity * unit_price over the lines ({lines_sum})"
         )
     expected_tax = (draft.subtotal * draft.tax_rate / 100).quantize(CENT, ROUND_HALF_UP)
     if abs(draft.tax - expected_tax) > CENT:
-        raise validation_error("tax", f"must be subtotal × tax_rate / 100 ({expected_tax})")
+        raise validation_error("tax", f"must be subtotal * tax_rate / 100 ({expected_tax})")
     if draft.total != draft.subtotal + draft.tax:
         raise validation_error("total", f"must be subtotal + tax ({draft.subtotal + draft.tax})")
 

@@ -49,13 +49,13 @@ def odoo_command(database, data_dir, test_tags):
 
 
 def odoo_addons_path():
-    import odoo.addons  # noqa: PLC0415 - only importable where Odoo is installed
+    import odoo.addons
 
     return ",".join(p for p in odoo.addons.__path__ if Path(p, "base").is_dir())
 
 
 def drop_database(database):
-    subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)  # noqa: S607
+    subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
 
 
 def run(test_tags):
@@ -63,7 +63,7 @@ def run(test_tags):
     problems = []
     result = None
     with tempfile.TemporaryDirectory(prefix="tektoro-odoo-") as data_dir:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        proc = subprocess.Popen(
             odoo_command(database, data_dir, test_tags),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -77,7 +77,7 @@ def run(test_tags):
                 if match and match["level"] in ("ERROR", "CRITICAL"):
                     problems.append(line.strip())
                 if SKIPPED.search(line):
-                    problems.append("skipped test (a skipped tour counts as a failure): " + line.strip())
+                    problems.append(f"skipped (a skipped tour counts as a failure): {line.strip()}")
                 found = RESULT.search(line)
                 if found:
                     result = {k: int(v) for k, v in found.groupdict().items()}
@@ -110,7 +110,7 @@ def main():
     parser.add_argument(
         "--test-tags",
         default=f"/{MODULE}",
-        help="Odoo --test-tags, e.g. /tektoro_invoicing:TestMasterInvoice (default: the whole addon)",
+        help="Odoo --test-tags, e.g. /tektoro_invoicing:TestSettingsTour (default: whole addon)",
     )
     sys.exit(run(parser.parse_args().test_tags))
 

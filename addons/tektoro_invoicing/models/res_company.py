@@ -52,17 +52,13 @@ class ResCompany(models.Model):
     def _check_tektoro_default_tax_rate(self):
         for company in self:
             if not 0 <= company.tektoro_default_tax_rate <= 100:
-                raise ValidationError(
-                    _("The default tax rate must be between 0 and 100 percent.")
-                )
+                raise ValidationError(_("The default tax rate must be between 0 and 100 percent."))
 
     @api.constrains("tektoro_billing_timeout")
     def _check_tektoro_billing_timeout(self):
         for company in self:
             if not 0 < company.tektoro_billing_timeout <= 300:
-                raise ValidationError(
-                    _("The billing timeout must be between 0 and 300 seconds.")
-                )
+                raise ValidationError(_("The billing timeout must be between 0 and 300 seconds."))
 
     @api.constrains("tektoro_billing_url")
     def _check_tektoro_billing_url(self):

@@ -8,7 +8,9 @@ class TektoroCase(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.env.company
-        cls.contractor = cls._make_user("tk_contractor", "John Doe", "tektoro_invoicing.group_contractor")
+        cls.contractor = cls._make_user(
+            "tk_contractor", "John Doe", "tektoro_invoicing.group_contractor"
+        )
         cls.contractor_2 = cls._make_user(
             "tk_contractor_2", "Mary Major", "tektoro_invoicing.group_contractor"
         )

@@ -77,8 +77,11 @@ class TestSettingsTour(HttpCase):
     def test_settings_tour(self):
         company = self.env.ref("base.main_company")
         company.write({"tektoro_invoices_enabled": False, "tektoro_invoice_prefix": "TFT"})
-        self.start_tour("/odoo/action-tektoro_invoicing.res_config_settings_action",
-                        "tektoro_settings_tour", login="admin")
+        self.start_tour(
+            "/odoo/action-tektoro_invoicing.res_config_settings_action",
+            "tektoro_settings_tour",
+            login="admin",
+        )
         self.assertRecordValues(
             company, [{"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "ACME"}]
         )
