@@ -129,7 +129,7 @@ def command_check(daemon, args):
     healthy = True
     for config in configs:
         try:
-            with daemon.jobs._billing(config) as billing:
+            with daemon.jobs.billing_client(config) as billing:
                 billing.check()
         except SyncError as exc:
             healthy = False

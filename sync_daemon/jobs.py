@@ -72,7 +72,7 @@ class Jobs:
         company, name = config["company_id"], config["company_name"]
         cursor = config["cursor"]
         applied = 0
-        with self._billing(config) as billing:
+        with self.billing_client(config) as billing:
             while not self.stopping.is_set():
                 events, has_more = billing.events(cursor, self._settings.page_size)
                 if not events:
@@ -160,7 +160,7 @@ class Jobs:
     def _reconcile_company(self, config, report):
         company, name = config["company_id"], config["company_name"]
         local = self._local_snapshot(company)
-        with self._billing(config) as billing:
+        with self.billing_client(config) as billing:
             remote = list(billing.invoices())
         found = drift_rules.classify(local, remote)
         result = CompanyDrift(company, name, found)
@@ -208,7 +208,8 @@ class Jobs:
             raise JobFailed(job, failures)
         return results
 
-    def _billing(self, config):
+    def billing_client(self, config):
+        """A Billing API client for one company, its key registered for masking in logs."""
         SECRETS.add(config["api_key"])
         return self._billing_factory(
             config["billing_url"], config["api_key"], config["timeout"], self._retrier

@@ -11,6 +11,9 @@ from datetime import datetime, timezone
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 JOB_NAMES = ("apply_events", "retry_pushes", "reconcile")
+# A job counts as failing once it has not succeeded for three intervals, and never sooner than
+# this: a run that is merely slow (a big page, a busy Odoo) must not make the daemon flap.
+MIN_HEALTH_WINDOW = 60.0
 
 
 class Metrics:
@@ -93,7 +96,7 @@ class Health:
             self._jobs[job]["last_error"] = {"at": self._clock(), "message": message}
 
     def report(self, intervals):
-        """Healthy when every job succeeded within its last three intervals.
+        """Healthy when every job succeeded within its last three intervals (at least a minute).
 
         A job that has not run yet counts from start-up, so a fresh daemon is not reported dead.
         """
@@ -104,7 +107,7 @@ class Health:
             for name, state in self._jobs.items():
                 success = state["last_success"]
                 since = self._started if success is None else success
-                fresh = now - since <= 3 * intervals[name]
+                fresh = now - since <= max(3 * intervals[name], MIN_HEALTH_WINDOW)
                 healthy = healthy and fresh
                 error = state["last_error"]
                 jobs[name] = {
