@@ -5,6 +5,7 @@ from odoo.tests import tagged
 
 from ..models.tektoro_billing_sync import CursorMovedError
 from .common import TektoroCase
+from .work_order_common import SandboxMixin, WorkOrderCase
 
 # Nothing listens here: a push to it fails at once with "connection refused", a real failure.
 UNREACHABLE_BILLING_URL = "http://127.0.0.1:9"
@@ -325,8 +326,9 @@ class TestRetryAndSnapshot(BillingSyncCase):
         first = self.sync.retry_pushes(self.company.id, 2, 0)
         self.assertEqual(first["processed"], 2)
         self.assertEqual(first["last_id"], unknown.id)
-        # Nothing listens at the billing URL: the pushes were really tried and failed again.
-        self.assertEqual(first["outcomes"], {"failed": 2})
+        # Nothing listens at the billing URL: both were really tried, and neither could be
+        # resolved, so each keeps its state (an unknown one may still exist in billing).
+        self.assertEqual(first["outcomes"], {"failed": 1, "unknown": 1})
         self.assertIn("127.0.0.1", failed.billing_error or "")
         second = self.sync.retry_pushes(self.company.id, 2, first["last_id"])
         self.assertEqual((second["processed"], second["last_id"]), (1, also_failed.id))
@@ -397,3 +399,36 @@ class TestReportDrift(BillingSyncCase):
         self._connect_billing()
         with self.assertRaises(ValidationError):
             self.sync.report_drift(self.company.id, [{"kind": "gremlins", "reference": "X"}])
+
+
+@tagged("post_install", "-at_install")
+class TestRetryPushesAgainstTheSandbox(SandboxMixin, WorkOrderCase):
+    """The daemon's retry batch, through the addon's push, against real injected faults."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox()
+
+    def test_failed_and_unknown_pushes_end_synced_with_one_external_invoice_each(self):
+        self.connect_company(self.company, timeout=0.5)
+        self.inject("POST /v1/invoices", "error_before", status=503)
+        with self.assertLogs("odoo.addons.tektoro_invoicing.models.tektoro_invoice", "WARNING"):
+            failed = self.create_invoice(self.make_work_order())
+        self.inject("POST /v1/invoices", "timeout_after", seconds=2)
+        with self.assertLogs("odoo.addons.tektoro_invoicing.models.tektoro_invoice", "WARNING"):
+            unknown = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(
+            failed | unknown, [{"billing_state": "failed"}, {"billing_state": "unknown"}]
+        )
+        sync = self.env["tektoro.billing.sync"].with_user(self.sync_user)
+
+        result = sync.retry_pushes(self.company.id, 50, 0)
+
+        self.assertEqual(result["outcomes"], {"synced": 2})
+        for invoice in failed | unknown:
+            remote = self.remote_invoices(reference=invoice.name)
+            self.assertEqual(len(remote), 1, f"{invoice.name} must exist once in billing")
+            self.assertRecordValues(
+                invoice, [{"billing_state": "synced", "billing_id": remote[0]["id"]}]
+            )

@@ -18,10 +18,7 @@ from pathlib import Path
 
 import requests
 
-try:
-    from billing_sandbox.testing import SandboxProcess
-except ImportError:  # still beside the tests, before its move into the package
-    from sandbox_process import SandboxProcess
+from billing_sandbox.testing import SandboxProcess
 
 ROOT = Path(__file__).resolve().parents[3]
 ODOO_ADMIN = ("admin", "admin")
