@@ -253,14 +253,12 @@ def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server,
             except (requests.RequestException, ValueError):
                 return None
 
-        wait_until(
-            lambda: (healthy() or {}).get("jobs", {}).get("reconcile", {}).get("last_success"),
-            60,
-            "every job to succeed once",
-        )
-        health = healthy()
-        assert health["status"] == "ok"
-        assert all(job["last_success"] for job in health["jobs"].values())
+        def every_job_succeeded():
+            jobs = (healthy() or {}).get("jobs", {})
+            return len(jobs) == 3 and all(job["last_success"] for job in jobs.values())
+
+        wait_until(every_job_succeeded, 60, "every job to succeed once")
+        assert healthy()["status"] == "ok"
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert 'tektoro_sync_events_applied_total{company="' in metrics
         assert 'type="invoice.paid"} 1.0' in metrics
