@@ -22,12 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-try:
-    from billing_sandbox.testing import SandboxProcess
-except ImportError:  # the helper still lives beside the repository's tests
-    from sandbox_process import SandboxProcess
+from billing_sandbox.testing import SandboxProcess  # noqa: E402 - after the checkout is on the path
 
 
 def odoo_addons_path():
