@@ -74,7 +74,9 @@ class TektoroBillingSync(models.AbstractModel):
         self._check_sync_access()
         company = self._get_billing_company(company_id)
         return self.sudo()._retry_pushes(
-            company, self._check_count(limit, "limit"), self._check_count(after_id, "after_id", 0)
+            company,
+            self._check_integer(limit, "limit", 1, MAX_BATCH),
+            self._check_integer(after_id, "after_id", 0),
         )
 
     @api.model
@@ -83,7 +85,9 @@ class TektoroBillingSync(models.AbstractModel):
         self._check_sync_access()
         company = self._get_billing_company(company_id)
         return self.sudo()._local_snapshot(
-            company, self._check_count(after_id, "after_id", 0), self._check_count(limit, "limit")
+            company,
+            self._check_integer(after_id, "after_id", 0),
+            self._check_integer(limit, "limit", 1, MAX_BATCH),
         )
 
     @api.model
@@ -113,21 +117,21 @@ class TektoroBillingSync(models.AbstractModel):
 
     @api.model
     def _check_event_id(self, value, minimum=1):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValidationError(_("Billing event ids are integers, not %r.", value))
-        if not minimum <= value <= MAX_EVENT_ID:
-            raise ValidationError(
-                _("Billing event id %(id)s is outside 0 to %(max)s.", id=value, max=MAX_EVENT_ID)
-            )
-        return value
+        return self._check_integer(value, _("A billing event id"), minimum, MAX_EVENT_ID)
 
     @api.model
-    def _check_count(self, value, name, minimum=1):
-        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value:
+    def _check_integer(self, value, name, minimum, maximum=MAX_EVENT_ID):
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise ValidationError(
-                _("%(name)s must be an integer of at least %(min)s.", name=name, min=minimum)
+                _(
+                    "%(name)s must be an integer from %(min)s to %(max)s, not %(value)r.",
+                    name=name,
+                    min=minimum,
+                    max=maximum,
+                    value=value,
+                )
             )
-        return min(value, MAX_BATCH) if name == "limit" else value
+        return value
 
     @api.model
     def _parse_events(self, expected_cursor, events):

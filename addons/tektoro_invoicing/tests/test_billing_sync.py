@@ -139,6 +139,14 @@ class TestBillingSyncAccess(BillingSyncCase):
         with self.assertRaises(AccessError):
             other.with_user(self.sync_user).read(["tektoro_billing_api_key"])
 
+    def test_batch_sizes_and_ids_are_checked(self):
+        self._connect_billing()
+        for limit in (0, -1, 5001, "10", True):
+            with self.subTest(limit=limit), self.assertRaises(ValidationError):
+                self.sync.retry_pushes(self.company.id, limit, 0)
+        with self.assertRaises(ValidationError):
+            self.sync.local_snapshot(self.company.id, -1, 10)
+
     def test_a_company_without_billing_is_refused(self):
         with self.assertRaisesRegex(UserError, "no billing system configured"):
             self.sync.apply_events(self.company.id, 0, [])
