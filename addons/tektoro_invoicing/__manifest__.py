@@ -22,10 +22,12 @@
         "report/tektoro_invoice_reports.xml",
         "report/tektoro_invoice_templates.xml",
         "views/tektoro_invoicing_menus.xml",
+        "security/tektoro_billing_cursor_security.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/tektoro_work_order_demo.xml",
+        "demo/tektoro_billing_sync_demo.xml",
     ],
     "assets": {
         "web.assets_tests": [
