@@ -39,16 +39,26 @@ def test_compose_odoo_is_the_official_image_with_the_addon_installed(compose):
     assert odoo["image"] == "odoo:18"
     assert "./addons:/mnt/extra-addons:ro" in odoo["volumes"]
     assert odoo["depends_on"]["db"]["condition"] == "service_healthy"
-    assert "--init=tektoro_invoicing" in odoo["command"]
-    assert "--without-demo=False" in odoo["command"]
     assert "8069:8069" in odoo["ports"]
+    start = ROOT / "docker" / "odoo-start.sh"
+    assert f"./{start.relative_to(ROOT)}:/usr/local/bin/{odoo['command'][0]}:ro" in odoo["volumes"]
+    script = start.read_text()
+    assert "--init=tektoro_invoicing --without-demo=False" in script
+    assert odoo["environment"]["TEKTORO_BILLING_URL"] == "http://billing:8070"
+
+
+def test_compose_odoo_and_sandbox_share_one_api_key(compose):
+    odoo, billing = compose["services"]["odoo"], compose["services"]["billing"]
+    key = odoo["environment"]["TEKTORO_BILLING_API_KEY"]
+    assert key and billing["environment"]["TEKTORO_BILLING_API_KEY"] == key
+    assert "--api-key" not in billing["command"]
 
 
 def test_compose_sandbox_and_daemon_share_the_repo_dockerfile(compose):
     billing, sync = compose["services"]["billing"], compose["services"]["sync"]
     assert billing["build"] == sync["build"] == "."
     assert billing["command"][0] == "tektoro-billing-sandbox"
-    assert {"--port", "--db", "--api-key"} <= set(billing["command"])
+    assert {"--port", "--db"} <= set(billing["command"])
     assert sync["command"] == ["tektoro-sync", "run"]
     assert {"TEKTORO_ODOO_URL", "TEKTORO_ODOO_DB", "TEKTORO_ODOO_LOGIN",
             "TEKTORO_ODOO_PASSWORD"} <= set(sync["environment"])
