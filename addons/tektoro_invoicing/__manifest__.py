@@ -37,10 +37,12 @@
         "report/tektoro_client_invoice_reports.xml",
         "report/tektoro_client_invoice_templates.xml",
         "views/tektoro_invoicing_menus.xml",
+        "security/tektoro_billing_cursor_security.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/tektoro_work_order_demo.xml",
+        "demo/tektoro_billing_sync_demo.xml",
         "demo/tektoro_master_invoice_demo.xml",
     ],
     "assets": {

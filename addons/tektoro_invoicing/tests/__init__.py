@@ -1,4 +1,5 @@
 from . import test_settings
+from . import test_billing_sync
 from . import test_work_order
 from . import test_invoice_billing
 from . import test_invoice_access

@@ -1,0 +1,36 @@
+from odoo import fields, models
+
+
+class TektoroBillingCursor(models.Model):
+    """Per company: how far the billing event feed has been applied, and the last drift seen.
+
+    The sync daemon never writes here directly. ``last_event_id`` only moves inside
+    ``tektoro.billing.sync.apply_events``, by compare-and-set in the same transaction as the
+    invoices it covers. Managers are given persistent drift as activities on this record.
+    """
+
+    _name = "tektoro.billing.cursor"
+    _description = "Billing Sync State"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _rec_name = "company_id"
+    _order = "company_id"
+
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    last_event_id = fields.Integer(
+        string="Last Applied Event",
+        readonly=True,
+        default=0,
+        help="Id of the last billing event applied to this company's invoices.",
+    )
+    last_reconciled_at = fields.Datetime(readonly=True)
+    drift_count = fields.Integer(
+        string="Drift", readonly=True, help="Invoices in disagreement at the last reconcile."
+    )
+    drift_keys = fields.Json(readonly=True)
+
+    _sql_constraints = [
+        ("company_uniq", "UNIQUE (company_id)", "A company has one billing sync state."),
+        ("last_event_id_positive", "CHECK (last_event_id >= 0)", "Event ids are positive."),
+    ]

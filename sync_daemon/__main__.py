@@ -1,0 +1,3 @@
+from sync_daemon.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,100 @@
+"""The Billing API v1 client: the few reads the daemon needs, over one ``requests.Session``.
+
+The daemon only reads from the billing system (events, invoice lists); every write to it is made
+by the addon, which owns the idempotency keys. Reads are always safe to send again, so transport
+failures, 429 and 5xx are retried with backoff here; a 4xx is a refusal and is raised as is.
+Amounts are parsed as ``Decimal``: comparing money as floats would report drift that is not there.
+"""
+
+import json
+import logging
+from decimal import Decimal
+
+import requests
+
+from sync_daemon import __version__
+from sync_daemon.errors import BillingApiError, BillingUnavailable
+
+_logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 5.0
+LIST_PAGE_SIZE = 1000
+
+
+class BillingClient:
+    def __init__(self, base_url, api_key, timeout, retrier, session=None):
+        self.base_url = base_url.rstrip("/")
+        self._timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
+        self._retrier = retrier
+        self._session = session or requests.Session()
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {api_key}",
+                "Accept": "application/json",
+                "User-Agent": f"tektoro-sync/{__version__}",
+            }
+        )
+
+    def __repr__(self):
+        return f"<BillingClient {self.base_url}>"
+
+    def close(self):
+        self._session.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # ------------------------------------------------------------------ reads
+
+    def events(self, after, limit):
+        """One page of the event feed after event id ``after``: (events, has_more)."""
+        page = self._get("/v1/events", {"after": after, "limit": limit})
+        return page["data"], bool(page["has_more"])
+
+    def invoices(self, page_size=LIST_PAGE_SIZE):
+        """Every invoice, oldest first, fetched page by page."""
+        starting_after = None
+        while True:
+            params = {"limit": page_size}
+            if starting_after:
+                params["starting_after"] = starting_after
+            page = self._get("/v1/invoices", params)
+            yield from page["data"]
+            if not page["has_more"] or not page["data"]:
+                return
+            starting_after = page["data"][-1]["id"]
+
+    def check(self):
+        """Reach the API with the configured key; raises on any failure."""
+        self._get("/v1/events", {"after": 0, "limit": 1})
+
+    # ------------------------------------------------------------------ transport
+
+    def _get(self, path, params):
+        return self._retrier.call(
+            lambda: self._request("GET", path, params), f"GET {self.base_url}{path}", "billing"
+        )
+
+    def _request(self, method, path, params):
+        url = self.base_url + path
+        try:
+            response = self._session.request(method, url, params=params, timeout=self._timeout)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise BillingUnavailable(f"{method} {url}: {type(exc).__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise BillingUnavailable(f"{method} {url} answered {response.status_code}")
+        try:
+            body = json.loads(response.text, parse_float=Decimal)
+        except ValueError as exc:
+            raise BillingUnavailable(f"{method} {url} answered a body that is not JSON") from exc
+        if response.status_code >= 400:
+            error = body.get("error", {}) if isinstance(body, dict) else {}
+            raise BillingApiError(
+                response.status_code,
+                error.get("code", "unknown"),
+                error.get("message", response.reason),
+            )
+        return body

@@ -1,0 +1,129 @@
+"""The RPC gateway to Odoo: the daemon's only way in, one batch method per call.
+
+Every call goes to ``tektoro.billing.sync``, whose methods take a whole page of work; nothing here
+reads or writes records one by one. Failures are sorted into the daemon's kinds: a transport
+error, an HTTP 5xx or a serialisation conflict is retryable; an access or business error is
+fatal; the addon's ``CursorMovedError`` means another daemon got there first.
+
+odoorpc logs every request at DEBUG, password included, so its logger is held at INFO whatever
+the daemon's own level (see ``logs.py``).
+"""
+
+import http.client
+import logging
+import socket
+from urllib.error import HTTPError, URLError
+from urllib.parse import urlsplit
+
+import odoorpc
+import odoorpc.error
+
+from sync_daemon.errors import CursorMoved, FatalError, OdooError, OdooUnavailable
+
+_logger = logging.getLogger(__name__)
+
+SYNC_MODEL = "tektoro.billing.sync"
+_CURSOR_MOVED = "CursorMovedError"
+# Raised by the server when a transaction lost a race; the next attempt sees the winner's data.
+_CONCURRENCY_ERRORS = ("SerializationFailure", "TransactionRollbackError", "LockNotAvailable")
+_TRANSPORT_ERRORS = (URLError, socket.timeout, ConnectionError, http.client.HTTPException)
+
+
+class OdooGateway:
+    def __init__(self, settings, retrier, metrics):
+        self._settings = settings
+        self._retrier = retrier
+        self._metrics = metrics
+        self._odoo = None
+
+    def __repr__(self):
+        return f"<OdooGateway {self._settings.odoo_url} db={self._settings.odoo_db}>"
+
+    def connect(self):
+        """Log in; the session is kept for every later call."""
+        if self._odoo is None:
+            self._odoo = self._retrier.call(self._login, "Odoo login", "odoo")
+        return self
+
+    def call(self, method, *args):
+        """``tektoro.billing.sync.<method>(*args)`` in one RPC call (retried if safe)."""
+        self.connect()
+        return self._retrier.call(
+            lambda: self._execute(method, args), f"Odoo {SYNC_MODEL}.{method}", "odoo"
+        )
+
+    # ------------------------------------------------------------------ the addon's methods
+
+    def get_sync_configs(self):
+        return self.call("get_sync_configs")
+
+    def apply_events(self, company_id, expected_cursor, events):
+        return self.call("apply_events", company_id, expected_cursor, events)
+
+    def retry_pushes(self, company_id, limit, after_id):
+        return self.call("retry_pushes", company_id, limit, after_id)
+
+    def local_snapshot(self, company_id, after_id, limit):
+        return self.call("local_snapshot", company_id, after_id, limit)
+
+    def report_drift(self, company_id, drift):
+        return self.call("report_drift", company_id, drift)
+
+    # ------------------------------------------------------------------ transport
+
+    def _login(self):
+        url = urlsplit(self._settings.odoo_url)
+        https = url.scheme == "https"
+        try:
+            odoo = odoorpc.ODOO(
+                url.hostname,
+                protocol="jsonrpc+ssl" if https else "jsonrpc",
+                port=url.port or (443 if https else 80),
+                timeout=self._settings.odoo_timeout,
+            )
+            odoo.login(
+                self._settings.odoo_db, self._settings.odoo_login, self._settings.odoo_password
+            )
+        except odoorpc.error.RPCError as exc:
+            raise FatalError(
+                f"Odoo refused the login of {self._settings.odoo_login!r} on database "
+                f"{self._settings.odoo_db!r}: {exc}"
+            ) from None
+        except HTTPError as exc:
+            raise _http_error(exc, "login") from None
+        except _TRANSPORT_ERRORS as exc:
+            raise OdooUnavailable(
+                f"cannot reach Odoo at {self._settings.odoo_url}: {exc}"
+            ) from None
+        _logger.info(
+            "Logged in to Odoo %s as %s", self._settings.odoo_url, self._settings.odoo_login
+        )
+        return odoo
+
+    def _execute(self, method, args):
+        self._metrics.rpc_calls.labels(method).inc()
+        try:
+            return self._odoo.execute_kw(SYNC_MODEL, method, list(args), {})
+        except odoorpc.error.RPCError as exc:
+            raise _rpc_error(exc, method) from None
+        except HTTPError as exc:
+            raise _http_error(exc, method) from None
+        except _TRANSPORT_ERRORS as exc:
+            raise OdooUnavailable(f"Odoo {method}: {type(exc).__name__}: {exc}") from None
+
+
+def _rpc_error(exc, method):
+    data = (exc.info or {}).get("data", {}) if isinstance(exc.info, dict) else {}
+    name = data.get("name", "")
+    message = data.get("message") or str(exc)
+    if name.endswith(_CURSOR_MOVED):
+        return CursorMoved(message)
+    if any(marker in name for marker in _CONCURRENCY_ERRORS):
+        return OdooUnavailable(f"Odoo {method}: {name}")
+    return OdooError(f"Odoo {method} failed: {message}", name)
+
+
+def _http_error(exc, what):
+    if exc.code >= 500:
+        return OdooUnavailable(f"Odoo {what}: HTTP {exc.code}")
+    return FatalError(f"Odoo {what}: HTTP {exc.code} {exc.reason}")

@@ -1,0 +1,101 @@
+"""Running the jobs: on a schedule (``run``) or each once (``once``).
+
+APScheduler 3 runs each job on its own interval with ``max_instances=1`` (a slow run is never
+overlapped by the next one), ``coalesce`` (runs missed while it was busy collapse into one) and a
+``misfire_grace_time`` (a run late by less than one interval still happens). SIGTERM and SIGINT
+set the stop event: a job stops at its next safe point (a page boundary; the page in flight is
+committed in Odoo or not at all), the scheduler waits for it, and the process exits.
+"""
+
+import logging
+import signal
+import time
+from datetime import datetime, timezone
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from sync_daemon.errors import SyncError
+
+_logger = logging.getLogger(__name__)
+
+
+class JobRunner:
+    """Runs one job, recording its duration, outcome and errors in metrics and health."""
+
+    def __init__(self, jobs, metrics):
+        self.jobs = jobs
+        self._metrics = metrics
+
+    def run(self, name):
+        started = time.monotonic()
+        try:
+            result = getattr(self.jobs, name)()
+        except SyncError as exc:
+            self._failed(name, "retryable" if exc.retryable else "fatal", exc)
+            return False, None
+        except Exception as exc:  # a bug must not kill the scheduler thread
+            _logger.exception("%s crashed", name)
+            self._failed(name, "crash", exc)
+            return False, None
+        finally:
+            self._metrics.job_duration.labels(name).observe(time.monotonic() - started)
+        self._metrics.health.succeeded(name)
+        self._metrics.job_last_success.labels(name).set_to_current_time()
+        return True, result
+
+    def _failed(self, name, kind, exc):
+        _logger.error("%s failed: %s", name, exc)
+        self._metrics.errors.labels(name, kind).inc()
+        self._metrics.health.failed(name, str(exc))
+
+
+def intervals_of(settings):
+    return {
+        "apply_events": settings.events_interval,
+        "retry_pushes": settings.retry_interval,
+        "reconcile": settings.reconcile_interval,
+    }
+
+
+def run_once(runner):
+    """Every job once, in order; True when all succeeded."""
+    return all([runner.run(name)[0] for name in ("apply_events", "retry_pushes", "reconcile")])
+
+
+def run_forever(runner, settings, stopping):
+    scheduler = BackgroundScheduler(
+        executors={"default": ThreadPoolExecutor(3)},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone="UTC",
+    )
+    for name, interval in intervals_of(settings).items():
+        scheduler.add_job(
+            runner.run,
+            "interval",
+            args=[name],
+            id=name,
+            name=name,
+            seconds=interval,
+            misfire_grace_time=max(1, int(interval)),
+            next_run_time=datetime.now(timezone.utc),
+        )
+    _install_stop_handlers(stopping)
+    scheduler.start()
+    _logger.info("Sync daemon running: %s", ", ".join(
+        f"{name} every {interval:g}s" for name, interval in intervals_of(settings).items()
+    ))
+    while not stopping.wait(1.0):
+        pass
+    _logger.info("Stopping: waiting for running jobs to finish")
+    scheduler.shutdown(wait=True)
+    _logger.info("Sync daemon stopped")
+
+
+def _install_stop_handlers(stopping):
+    def stop(signum, frame):
+        _logger.info("Received %s", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)

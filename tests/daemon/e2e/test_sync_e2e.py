@@ -1,0 +1,286 @@
+"""The daemon against real processes: Odoo with the addon, the billing sandbox, the daemon."""
+
+import json
+import os
+import random
+import signal
+import time
+
+import pytest
+import requests
+
+from .harness import (
+    ODOO_MISSING,
+    SKIP_REASON,
+    Sandbox,
+    free_port,
+    kill,
+    run_daemon,
+    start_daemon,
+    wait_until,
+)
+
+pytestmark = pytest.mark.skipif(ODOO_MISSING, reason=SKIP_REASON)
+
+PAID_NOTE = "Paid in the billing system"
+CANCELLED_NOTE = "Cancelled in the billing system"
+
+
+def odoo_datetime(timestamp):
+    """The Billing API's ``2025-01-02T03:04:05Z`` as Odoo returns datetimes over RPC."""
+    return timestamp.replace("T", " ").rstrip("Z")
+
+
+def succeed(result):
+    assert result.returncode == 0, f"daemon exited {result.returncode}:\n{result.stderr[-3000:]}"
+    return result
+
+
+def pay(company, invoice_id):
+    invoice = company.invoice(invoice_id)
+    return company.sandbox.pay(invoice["billing_id"], invoice["amount_total"])
+
+
+def test_a_payment_in_billing_marks_the_invoice_paid(odoo_server, company):
+    invoice_id = company.make_invoice()
+    assert company.invoice(invoice_id)["billing_state"] == "synced"
+    remote = pay(company, invoice_id)
+
+    result = succeed(run_daemon(odoo_server, "once"))
+
+    invoice = company.invoice(invoice_id)
+    assert (invoice["state"], invoice["paid_at"]) == ("paid", odoo_datetime(remote["paid_at"]))
+    notes = company.notes(invoice_id, PAID_NOTE)
+    assert len(notes) == 1
+    assert notes[0]["author_id"][1] == "Billing Sync Daemon"
+    # The office user who created the invoice follows it: the note is in their inbox.
+    admin_partner = company.admin.read_one("res.users", company.admin.uid, ["partner_id"])
+    assert company.admin(
+        "mail.notification",
+        "search_count",
+        [("mail_message_id", "=", notes[0]["id"]),
+         ("res_partner_id", "=", admin_partner["partner_id"][0])],
+    ) == 1
+    assert company.sandbox.api_key not in result.stderr
+    assert "billing-sync" not in result.stderr  # the password (equal to the login here)
+
+
+def test_a_cancellation_in_billing_cancels_the_invoice(odoo_server, company):
+    invoice_id = company.make_invoice()
+    remote = company.sandbox.cancel(company.invoice(invoice_id)["billing_id"])
+
+    succeed(run_daemon(odoo_server, "once"))
+
+    invoice = company.invoice(invoice_id)
+    assert invoice["state"] == "cancelled"
+    assert invoice["cancelled_at"] == odoo_datetime(remote["cancelled_at"])
+    assert len(company.notes(invoice_id, CANCELLED_NOTE)) == 1
+
+
+def test_failed_and_unknown_pushes_end_synced_with_one_external_invoice_each(
+    odoo_server, company
+):
+    sandbox = company.sandbox
+    sandbox.inject({"match": "POST /v1/invoices", "mode": "error_before", "status": 503})
+    failed_id = company.make_invoice(10.0)
+    # The company waits 2 s: the sandbox makes the invoice, then holds the answer for 4 s.
+    sandbox.inject({"match": "POST /v1/invoices", "mode": "timeout_after", "seconds": 4})
+    unknown_id = company.make_invoice(20.0)
+    sandbox.inject({"match": "POST /v1/invoices", "mode": "reset_after"})
+    reset_id = company.make_invoice(30.0)
+    ids = [failed_id, unknown_id, reset_id]
+    assert [inv["billing_state"] for inv in company.invoices(ids)] == [
+        "failed", "unknown", "unknown"
+    ]
+
+    succeed(run_daemon(odoo_server, "once"))
+
+    for invoice in company.invoices(ids):
+        remote = sandbox.invoices_with_reference(invoice["name"])
+        assert len(remote) == 1, f"{invoice['name']} exists {len(remote)} times in billing"
+        assert (invoice["billing_state"], invoice["billing_id"]) == ("synced", remote[0]["id"])
+
+
+def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, company):
+    invoice_ids = [company.make_invoice(10.0 + n) for n in range(20)]
+    paid_ids, cancelled_ids = invoice_ids[:15], invoice_ids[15:]
+    for invoice_id in paid_ids:
+        pay(company, invoice_id)
+    for invoice in company.invoices(cancelled_ids):
+        company.sandbox.cancel(invoice["billing_id"])
+    last_event = company.sandbox.events()[-1]["id"]
+    seed = int(os.environ.get("TEKTORO_E2E_SEED", time.time()))
+    rng = random.Random(seed)
+    slow = {  # one event per page and per Odoo transaction: many instants to be killed at
+        "TEKTORO_SYNC_PAGE_SIZE": 1,
+        "TEKTORO_SYNC_EVENTS_INTERVAL": 1,
+        "TEKTORO_SYNC_RETRY_INTERVAL": 3600,
+        "TEKTORO_SYNC_RECONCILE_INTERVAL": 3600,
+    }
+    def applied_up_to():
+        cursor = company.cursor()
+        return cursor["last_event_id"] if cursor else 0
+
+    cursors = []
+    for _round in range(8):
+        before = applied_up_to()
+        if before == last_event:
+            break
+        daemon = start_daemon(odoo_server, "run", **slow)
+        if rng.random() < 0.25:
+            time.sleep(rng.uniform(0, 2.0))  # anywhere, start-up and login included
+        else:
+            # Once it is applying pages, at a random instant of one of them.
+            wait_until(lambda before=before: applied_up_to() > before, 60, "a page applied", 0.05)
+            time.sleep(rng.uniform(0, 0.5))
+        kill(daemon, signal.SIGKILL)
+        cursors.append(applied_up_to())
+    assert any(0 < cursor < last_event for cursor in cursors), (
+        f"no kill landed mid-feed (seed {seed}, cursors {cursors}): the test proved nothing"
+    )
+
+    succeed(run_daemon(odoo_server, "once"))
+
+    states = {inv["id"]: inv["state"] for inv in company.invoices(invoice_ids)}
+    assert [states[i] for i in paid_ids] == ["paid"] * 15, f"seed {seed}"
+    assert [states[i] for i in cancelled_ids] == ["cancelled"] * 5, f"seed {seed}"
+    for invoice_id in paid_ids:
+        assert len(company.notes(invoice_id, PAID_NOTE)) == 1, f"seed {seed}"
+    for invoice_id in cancelled_ids:
+        assert len(company.notes(invoice_id, CANCELLED_NOTE)) == 1, f"seed {seed}"
+    assert company.cursor()["last_event_id"] == last_event
+
+
+def test_two_daemons_at_once_double_nothing(odoo_server, company):
+    invoice_ids = [company.make_invoice(10.0 + n) for n in range(12)]
+    for invoice_id in invoice_ids:
+        pay(company, invoice_id)
+    last_event = company.sandbox.events()[-1]["id"]
+
+    daemons = [start_daemon(odoo_server, "once", TEKTORO_SYNC_PAGE_SIZE=2) for _ in range(2)]
+    outputs = [daemon.communicate(timeout=120) for daemon in daemons]
+
+    for daemon, (_out, err) in zip(daemons, outputs, strict=True):
+        assert daemon.returncode == 0, err[-3000:]
+    assert {inv["state"] for inv in company.invoices(invoice_ids)} == {"paid"}
+    for invoice_id in invoice_ids:
+        assert len(company.notes(invoice_id, PAID_NOTE)) == 1
+    assert company.cursor()["last_event_id"] == last_event
+
+
+def test_reconcile_names_each_kind_of_drift_and_tells_managers_when_it_persists(
+    odoo_server, company, tmp_path
+):
+    sandbox = company.sandbox
+    paid_outside = company.make_invoice(10.0)
+    pay(company, paid_outside)
+    cancelled_outside = company.make_invoice(20.0)
+    sandbox.cancel(company.invoice(cancelled_outside)["billing_id"])
+    sandbox.create_foreign_invoice("EXT-0001")
+    # Pushed to another billing system (say, one later restored from an older backup).
+    elsewhere = Sandbox(tmp_path).start()
+    try:
+        company.admin(
+            "res.company", "write", [company.company_id],
+            {"tektoro_billing_url": elsewhere.url, "tektoro_billing_api_key": elsewhere.api_key},
+        )
+        missing_there = company.make_invoice(30.0)
+    finally:
+        company.admin(
+            "res.company", "write", [company.company_id],
+            {"tektoro_billing_url": sandbox.url, "tektoro_billing_api_key": sandbox.api_key},
+        )
+        elsewhere.stop()
+    # Another tool already used the number Odoo gives next, for another amount.
+    next_number = "TFT-%05d" % 4
+    sandbox.create_foreign_invoice(next_number, total="999.00")
+    amount_differs = company.make_invoice(40.0)
+    assert company.invoice(amount_differs)["name"] == next_number
+
+    first = succeed(run_daemon(odoo_server, "reconcile", "--json"))
+    report = json.loads(first.stdout)["companies"]
+    ours = next(c for c in report if c["company_id"] == company.company_id)
+    found = {(item["kind"], item["reference"]) for item in ours["drift"]}
+    name = {i: company.invoice(i)["name"] for i in
+            (paid_outside, cancelled_outside, missing_there)}
+    assert {
+        ("paid_outside", name[paid_outside]),
+        ("cancelled_outside", name[cancelled_outside]),
+        ("missing_here", "EXT-0001"),
+        ("missing_there", name[missing_there]),
+        ("amount_differs", next_number),
+    } <= found
+    assert ours["persistent"] == 0
+
+    second = succeed(run_daemon(odoo_server, "reconcile"))
+    for kind in ("paid_outside", "cancelled_outside", "missing_here", "missing_there",
+                 "amount_differs"):
+        assert kind in second.stdout
+    assert f"({len(found)} persistent)" in second.stdout
+    cursor_id = company.admin(
+        "tektoro.billing.cursor", "search", [("company_id", "=", company.company_id)]
+    )[0]
+    activities = company.admin(
+        "mail.activity",
+        "search_read",
+        [("res_model", "=", "tektoro.billing.cursor"), ("res_id", "=", cursor_id),
+         ("user_id", "=", company.admin.uid)],
+        ["summary", "note"],
+    )
+    assert len(activities) == 1
+    assert "EXT-0001" in activities[0]["note"]
+    assert name[paid_outside] in activities[0]["note"]
+
+
+def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server, company):
+    invoice_id = company.make_invoice()
+    pay(company, invoice_id)
+    port = free_port()
+    daemon = start_daemon(
+        odoo_server,
+        "run",
+        TEKTORO_SYNC_HTTP_PORT=port,
+        TEKTORO_SYNC_HTTP_HOST="127.0.0.1",
+        TEKTORO_SYNC_LOG_FORMAT="json",
+        TEKTORO_SYNC_EVENTS_INTERVAL=1,
+        TEKTORO_SYNC_RETRY_INTERVAL=1,
+        TEKTORO_SYNC_RECONCILE_INTERVAL=1,
+    )
+    try:
+        def healthy():
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json()
+            except (requests.RequestException, ValueError):
+                return None
+
+        def every_job_succeeded():
+            jobs = (healthy() or {}).get("jobs", {})
+            return len(jobs) == 3 and all(job["last_success"] for job in jobs.values())
+
+        wait_until(every_job_succeeded, 60, "every job to succeed once")
+        assert healthy()["status"] == "ok"
+        metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        assert 'tektoro_sync_events_applied_total{company="' in metrics
+        assert 'type="invoice.paid"} 1.0' in metrics
+        assert "tektoro_sync_job_duration_seconds_count" in metrics
+        assert 'tektoro_sync_drift{company="' in metrics
+        assert company.invoice(invoice_id)["state"] == "paid"
+    finally:
+        _out, err = kill(daemon, signal.SIGTERM)
+    assert daemon.returncode == 0, err[-3000:]
+    lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+    assert lines[-1]["message"] == "Sync daemon stopped"
+
+
+def test_check_reports_each_company_and_a_refused_key(odoo_server, company):
+    result = succeed(run_daemon(odoo_server, "check"))
+    assert f"billing for {company.name}: ok" in result.stdout
+
+    company.admin(
+        "res.company", "write", [company.company_id], {"tektoro_billing_api_key": "sk_wrong_key"}
+    )
+    result = run_daemon(odoo_server, "check")
+    assert result.returncode == 1
+    assert f"billing for {company.name}: FAILED" in result.stdout
+    assert "401" in result.stdout
+    assert "sk_wrong_key" not in result.stdout + result.stderr

@@ -1,0 +1,103 @@
+from decimal import Decimal
+
+from sync_daemon.drift import (
+    AMOUNT_DIFFERS,
+    CANCELLED_OUTSIDE,
+    MISSING_HERE,
+    MISSING_THERE,
+    PAID_OUTSIDE,
+    STATUS_DIFFERS,
+    classify,
+    counts_by_kind,
+)
+
+
+def local(id_, name, state="sent", billing_state="synced", billing_id=None, total="100.00"):
+    return {
+        "id": id_,
+        "name": name,
+        "state": state,
+        "billing_state": billing_state,
+        "billing_id": billing_id or f"inv_{id_}",
+        "amount_total": total,
+    }
+
+
+def remote(id_, reference, status="open", total="100.00"):
+    return {
+        "id": f"inv_{id_}",
+        "reference": reference,
+        "status": status,
+        "total": Decimal(total),
+        "paid_at": "2025-01-01T00:00:00Z" if status == "paid" else None,
+    }
+
+
+def kinds(drift):
+    return [(item.kind, item.reference) for item in drift]
+
+
+def test_agreeing_sides_have_no_drift():
+    assert classify(
+        [local(1, "TFT-00001"), local(2, "TFT-00002", state="paid"),
+         local(3, "TFT-00003", state="cancelled")],
+        [remote(1, "TFT-00001"), remote(2, "TFT-00002", "paid"),
+         remote(3, "TFT-00003", "cancelled")],
+    ) == []
+
+
+def test_each_kind_of_drift_is_named():
+    drift = classify(
+        [
+            local(1, "TFT-00001"),
+            local(2, "TFT-00002", state="paid"),
+            local(3, "TFT-00003"),
+            local(4, "TFT-00004", total="99.99"),
+            local(5, "TFT-00005", state="cancelled"),
+        ],
+        [
+            remote(1, "TFT-00001", "paid"),
+            remote(2, "TFT-00002", "cancelled"),
+            remote(4, "TFT-00004"),
+            remote(5, "TFT-00005", "open"),
+            remote(9, "TFT-00009"),
+        ],
+    )
+    assert kinds(drift) == [
+        (PAID_OUTSIDE, "TFT-00001"),
+        (CANCELLED_OUTSIDE, "TFT-00002"),
+        (MISSING_HERE, "TFT-00009"),
+        (MISSING_THERE, "TFT-00003"),
+        (AMOUNT_DIFFERS, "TFT-00004"),
+        (STATUS_DIFFERS, "TFT-00005"),
+    ]
+    amount = next(item for item in drift if item.kind == AMOUNT_DIFFERS)
+    assert amount.detail == "99.99 in Odoo, 100.00 in billing"
+    assert counts_by_kind(drift)[PAID_OUTSIDE] == 1
+
+
+def test_cancelled_outside_while_sent_here_is_one_drift_not_two():
+    drift = classify([local(1, "TFT-00001")], [remote(1, "TFT-00001", "cancelled")])
+    assert kinds(drift) == [(CANCELLED_OUTSIDE, "TFT-00001")]
+
+
+def test_an_unknown_push_is_matched_by_reference():
+    """An invoice whose push outcome was never learnt has no billing id yet."""
+    unknown = local(1, "TFT-00001", billing_state="unknown")
+    unknown["billing_id"] = False
+    assert classify([unknown], [remote(77, "TFT-00001")]) == []
+
+
+def test_invoices_not_meant_to_be_outside_are_not_missing_there():
+    never_pushed = local(1, "TFT-00001", billing_state="local", billing_id=False)
+    failed = local(2, "TFT-00002", billing_state="failed")
+    failed["billing_id"] = False
+    assert classify([never_pushed, failed], []) == []
+
+
+def test_amounts_compare_as_money_not_as_text_or_floats():
+    drift = classify(
+        [local(1, "TFT-00001", total="0.3"), local(2, "TFT-00002", total=0.1 + 0.2)],
+        [remote(1, "TFT-00001", total="0.30"), remote(2, "TFT-00002", total="0.30")],
+    )
+    assert drift == []
