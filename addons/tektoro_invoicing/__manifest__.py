@@ -14,11 +14,15 @@
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
         "views/tektoro_invoicing_menus.xml",
+        "report/tektoro_invoicing_report_templates.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "tektoro_invoicing/static/src/scss/tektoro_report.scss",
+        ],
         "web.assets_tests": [
             "tektoro_invoicing/static/tests/tours/*.js",
         ],
