@@ -13,11 +13,20 @@
         "security/tektoro_invoicing_groups.xml",
         "security/ir.model.access.csv",
         "views/res_config_settings_views.xml",
+        "security/tektoro_work_order_security.xml",
+        "data/tektoro_work_order_data.xml",
+        "views/tektoro_device_model_views.xml",
+        "views/tektoro_work_order_views.xml",
+        "views/tektoro_invoice_views.xml",
+        "wizard/tektoro_invoice_create_wizard_views.xml",
+        "report/tektoro_invoice_reports.xml",
+        "report/tektoro_invoice_templates.xml",
         "views/tektoro_invoicing_menus.xml",
         "report/tektoro_invoicing_report_templates.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
+        "demo/tektoro_work_order_demo.xml",
     ],
     "assets": {
         "web.report_assets_common": [

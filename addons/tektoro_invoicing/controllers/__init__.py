@@ -1,1 +1,2 @@
 
+from . import tektoro_invoice

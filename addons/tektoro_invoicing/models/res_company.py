@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.billing_client import BillingClient
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -68,3 +70,17 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     _("The billing system URL must start with http:// or https://.")
                 )
+
+    def cache_invalidation_fields(self):
+        # The invoices menu is shown or hidden by this flag, and menus are cached.
+        return super().cache_invalidation_fields() | {"tektoro_invoices_enabled"}
+
+    def _tektoro_billing_client(self):
+        """A Billing API client for this company; the key never leaves this method's sudo."""
+        self.ensure_one()
+        company = self.sudo()
+        return BillingClient(
+            company.tektoro_billing_url,
+            company.tektoro_billing_api_key,
+            company.tektoro_billing_timeout,
+        )

@@ -1,0 +1,489 @@
+import logging
+
+import psycopg2.errors
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, float_round
+from odoo.tools.sql import index_exists
+
+from ..tools.billing_client import BillingConflict, BillingError
+
+_logger = logging.getLogger(__name__)
+
+SEQUENCE_CODE = "tektoro.invoice"
+ACTIVE_INVOICE_INDEX = "tektoro_invoice_one_active_per_work_order"
+ACTIVE_STATES = ("sent", "paid")
+# Billing states in which the billing system may or may not have the invoice yet.
+UNRESOLVED_BILLING_STATES = ("pending", "failed", "unknown")
+
+
+class TektoroInvoice(models.Model):
+    _name = "tektoro.invoice"
+    _description = "Work-Order Invoice"
+    _inherit = ["mail.thread"]
+    # Invoices are written only by their own actions; reading one is enough to discuss it.
+    _mail_post_access = "read"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(string="Number", required=True, readonly=True, copy=False, index=True)
+    work_order_id = fields.Many2one(
+        "tektoro.work.order",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, tracking=True
+    )
+    invoice_date = fields.Date(string="Issued On", required=True, readonly=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    include_unit_price = fields.Boolean(readonly=True)
+    device_model_name = fields.Char(string="Device Model", readonly=True)
+    unit_subtotal = fields.Monetary(readonly=True)
+    items_subtotal = fields.Monetary(readonly=True)
+    tax_rate = fields.Float(string="Tax Rate (%)", digits=(16, 4), readonly=True)
+    tax_amount = fields.Monetary(string="Tax", readonly=True)
+    amount_total = fields.Monetary(string="Total", readonly=True, tracking=True)
+    line_ids = fields.One2many("tektoro.invoice.line", "invoice_id", string="Items", readonly=True)
+    state = fields.Selection(
+        [("sent", "Sent"), ("paid", "Paid"), ("cancelled", "Cancelled")],
+        default="sent",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+        index=True,
+    )
+    paid_at = fields.Datetime(readonly=True, copy=False)
+    cancelled_at = fields.Datetime(readonly=True, copy=False)
+    billing_id = fields.Char(string="Billing System ID", readonly=True, copy=False, index=True)
+    billing_state = fields.Selection(
+        [
+            ("local", "Local"),
+            ("pending", "Pending"),
+            ("synced", "Synced"),
+            ("failed", "Failed"),
+            ("unknown", "Unknown"),
+        ],
+        default="local",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
+        index=True,
+        help="Local: no billing system is configured. Failed: the billing system refused the "
+        "invoice or could not be reached. Unknown: it did not answer, so it may have the invoice; "
+        "Retry looks it up before pushing again.",
+    )
+    billing_error = fields.Text(readonly=True, copy=False)
+    billing_key = fields.Char(
+        string="Idempotency Key",
+        readonly=True,
+        copy=False,
+        groups="base.group_system",
+        help="Sent with every push of this invoice, so the billing system makes it only once.",
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    tektoro_invoices_enabled = fields.Boolean(related="company_id.tektoro_invoices_enabled")
+
+    _sql_constraints = [
+        (
+            "name_company_uniq",
+            "UNIQUE (company_id, name)",
+            "Work-order invoice numbers must be unique per company.",
+        ),
+        (
+            "cancelled_at_when_cancelled",
+            "CHECK ((state = 'cancelled') = (cancelled_at IS NOT NULL))",
+            "A cancelled invoice records when it was cancelled, and only a cancelled one does.",
+        ),
+    ]
+
+    def init(self):
+        """At most one active invoice per work order, whoever writes and however many at once."""
+        if not index_exists(self.env.cr, ACTIVE_INVOICE_INDEX):
+            self.env.cr.execute(
+                SQL(
+                    "CREATE UNIQUE INDEX %s ON %s (work_order_id) WHERE state IN %s",
+                    SQL.identifier(ACTIVE_INVOICE_INDEX),
+                    SQL.identifier(self._table),
+                    ACTIVE_STATES,
+                )
+            )
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise UserError(_("Invoices are never deleted: cancel them instead."))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_cancel(self):
+        """Cancel in the billing system first; only when that succeeded, here."""
+        self._check_office_action()
+        if len(self) != 1:
+            raise UserError(_("Cancel invoices one at a time."))
+        if self.state == "paid":
+            raise UserError(
+                _(
+                    "Cannot cancel %s: it is paid. Reverse the payment in the accounting "
+                    "system first.",
+                    self.name,
+                )
+            )
+        if self.state == "cancelled":
+            raise UserError(_("%s is already cancelled.", self.name))
+        self._cancel_in_billing_system()
+        self._do_cancel()
+        return True
+
+    def action_retry_push(self):
+        """Settle failed or unknown pushes, never making a second external invoice."""
+        self._check_office_action()
+        for invoice in self:
+            if invoice.state != "sent" or invoice.billing_state not in UNRESOLVED_BILLING_STATES:
+                raise UserError(
+                    _(
+                        "%(invoice)s has nothing to retry: it is %(state)s and %(billing_state)s.",
+                        invoice=invoice.name,
+                        state=dict(self._fields["state"].selection)[invoice.state],
+                        billing_state=dict(self._fields["billing_state"].selection)[
+                            invoice.billing_state
+                        ],
+                    )
+                )
+        self._billing_push()
+        return True
+
+    def action_print_pdf(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/tektoro/invoices/{self.id}/pdf",
+            "target": "new",
+        }
+
+    # ------------------------------------------------------------------ guards
+
+    def _check_office_action(self):
+        if not self.env.user.has_group("tektoro_invoicing.group_office"):
+            raise AccessError(_("Only office users can change work-order invoices."))
+        self.check_access("read")
+        for company in self.company_id:
+            if not company.tektoro_invoices_enabled:
+                raise UserError(
+                    _(
+                        "Work-order invoices are turned off for %s. "
+                        "A manager can turn them on in Settings.",
+                        company.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ creation
+
+    @api.model
+    def _create_from_work_order(self, work_order, include_unit_price, tax_rate):
+        """Snapshot the work order, number the invoice, mark the work order billed, push.
+
+        The caller has checked rights and rules. Everything local is written and flushed before
+        the push, so a local failure can never follow a successful external call.
+        """
+        company = work_order.company_id
+        vals = self._prepare_snapshot(work_order, include_unit_price, tax_rate)
+        vals["name"] = self._next_number(company)
+        vals["billing_key"] = self._idempotency_key(company, vals["name"])
+        vals["billing_state"] = "pending" if company.tektoro_billing_url else "local"
+        try:
+            with self.env.cr.savepoint():
+                invoice = self.sudo().create(vals)
+                invoice.flush_recordset()
+        except psycopg2.errors.UniqueViolation as exc:
+            if exc.diag.constraint_name != ACTIVE_INVOICE_INDEX:
+                raise
+            raise UserError(
+                _(
+                    "%s was invoiced by someone else at the same moment: it already has an "
+                    "active invoice.",
+                    work_order.name,
+                )
+            ) from None
+        work_order.write({"state": "billed"})
+        work_order.flush_recordset()
+        invoice._billing_push()
+        return invoice.with_env(self.env)
+
+    @api.model
+    def _prepare_snapshot(self, work_order, include_unit_price, tax_rate):
+        company = work_order.company_id
+        currency = work_order.currency_id
+        unit = currency.round(work_order.device_model_id.cost) if include_unit_price else 0.0
+        items = currency.round(sum(work_order.line_ids.mapped("price_subtotal")))
+        rate = float_round(
+            company.tektoro_default_tax_rate if tax_rate is None else tax_rate, precision_digits=4
+        )
+        return {
+            "work_order_id": work_order.id,
+            "partner_id": work_order.partner_id.id,
+            "company_id": company.id,
+            "currency_id": currency.id,
+            "invoice_date": fields.Date.context_today(self),
+            "include_unit_price": include_unit_price,
+            "device_model_name": work_order.device_model_id.name,
+            "unit_subtotal": unit,
+            "items_subtotal": items,
+            "tax_rate": rate,
+            **self._compute_amounts(currency, unit, items, rate),
+            "line_ids": [
+                fields.Command.create(
+                    {
+                        "sequence": line.sequence,
+                        "name": line.name,
+                        "quantity": line.quantity,
+                        "price_unit": line.price_unit,
+                        "price_subtotal": line.price_subtotal,
+                    }
+                )
+                for line in work_order.line_ids
+            ],
+        }
+
+    @api.model
+    def _compute_amounts(self, currency, unit_subtotal, items_subtotal, tax_rate):
+        subtotal = unit_subtotal + items_subtotal
+        tax = currency.round(subtotal * tax_rate / 100)
+        return {"tax_amount": tax, "amount_total": currency.round(subtotal + tax)}
+
+    @api.model
+    def _next_number(self, company):
+        """``<prefix>-00001``, from a no-gap sequence of the company's own.
+
+        A no-gap sequence lives in a table row, so a rolled-back transaction gives its number
+        back: when Odoo replays a request after a serialization failure, the invoice gets the
+        same number, hence the same idempotency key and the same body as the first attempt.
+        """
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search([("code", "=", SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1)
+        )
+        if not sequence:
+            sequence = sequence.create(
+                {
+                    "name": _("Work-order invoices of %s", company.name),
+                    "code": SEQUENCE_CODE,
+                    "implementation": "no_gap",
+                    "padding": 5,
+                    "company_id": company.id,
+                }
+            )
+        return f"{company.tektoro_invoice_prefix}-{sequence._next()}"
+
+    @api.model
+    def _idempotency_key(self, company, number):
+        """Fixed by what the invoice is, so every replay and retry sends the same key."""
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
+        return f"tektoro-{database_uuid}-{company.id}-{number}"
+
+    def _get_form_action(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.name,
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    # ------------------------------------------------------------------ billing system
+
+    def _billing_push(self):
+        """Push every unresolved invoice of ``self``; resolve failed and unknown ones first.
+
+        Batch entry point for the create action, the Retry button and the sync daemon. Never
+        raises for a billing failure: each invoice ends ``synced``, ``failed`` or ``unknown``
+        (``local`` without a billing system), with the reason in ``billing_error``.
+        """
+        invoices = self.sudo().filtered(
+            lambda i: i.state == "sent" and i.billing_state in UNRESOLVED_BILLING_STATES
+        )
+        for company, company_invoices in invoices.grouped("company_id").items():
+            if not company.tektoro_billing_url:
+                company_invoices._billing_push_without_system()
+                continue
+            with company._tektoro_billing_client() as client:
+                for invoice in company_invoices:
+                    invoice._billing_push_one(client)
+        return True
+
+    def _billing_push_without_system(self):
+        self.filtered(lambda i: i.billing_state == "pending").write(
+            {"billing_state": "local", "billing_error": False}
+        )
+        self.filtered(lambda i: i.billing_state != "local").write(
+            {"billing_error": _("No billing system URL is configured: nothing was retried.")}
+        )
+
+    def _billing_push_one(self, client):
+        try:
+            remote = None
+            if self.billing_state != "pending":
+                # It may have reached the billing system on an earlier attempt: look first.
+                remote = client.find_invoice_by_reference(self.name)
+            if remote is None:
+                remote = self._billing_create(client)
+        except BillingError as exc:
+            self._billing_record_failure(exc)
+            return
+        self._billing_adopt(remote)
+
+    def _billing_create(self, client):
+        try:
+            return client.create_invoice(self._billing_payload(), self.billing_key)
+        except BillingConflict as exc:
+            if exc.code not in ("duplicate_reference", "idempotency_conflict"):
+                raise
+            remote = client.find_invoice_by_reference(self.name)
+            if remote is None:
+                raise
+            return remote
+
+    def _billing_adopt(self, remote):
+        """Take the billing system's invoice as ours only if it bills the same amount."""
+        remote_total = remote.get("total")
+        if not isinstance(remote_total, (int, float)) or self.currency_id.compare_amounts(
+            remote_total, self.amount_total
+        ):
+            self._billing_record_failure(
+                BillingError(
+                    _(
+                        "The billing system already has invoice %(billing_id)s under reference "
+                        "%(reference)s, for a total of %(remote_total)s instead of %(total)s.",
+                        billing_id=remote.get("id"),
+                        reference=self.name,
+                        remote_total=remote_total,
+                        total=self.amount_total,
+                    )
+                )
+            )
+            return
+        self.write({"billing_id": remote["id"], "billing_state": "synced", "billing_error": False})
+
+    def _billing_record_failure(self, error):
+        _logger.warning(
+            "Invoice %s (id %s) is %s in the billing system: %s",
+            self.name,
+            self.id,
+            error.outcome,
+            error.message,
+        )
+        if error.outcome == "unknown":
+            message = _(
+                "The billing system did not answer, so it may or may not have this invoice. "
+                "Retry looks it up before pushing again. (%s)",
+                error.message,
+            )
+        else:
+            message = _("The billing system did not take this invoice: %s", error.message)
+        self.write({"billing_state": error.outcome, "billing_error": message})
+
+    def _billing_payload(self):
+        """The invoice as Billing API v1 wants it: the unit price, if billed, is its first line."""
+        digits = self.currency_id.decimal_places
+        lines = []
+        if self.include_unit_price:
+            lines.append(
+                {
+                    "description": self.device_model_name or self.work_order_id.name,
+                    "quantity": 1,
+                    "unit_price": self.unit_subtotal,
+                }
+            )
+        lines += [
+            {
+                "description": line.name[:1000],
+                "quantity": float_round(line.quantity, precision_digits=6),
+                "unit_price": float_round(line.price_unit, precision_digits=6),
+            }
+            for line in self.line_ids
+        ]
+        customer = {"name": (self.partner_id.name or self.partner_id.display_name)[:200]}
+        email = (self.partner_id.email or "").strip()
+        if email.count("@") == 1 and " " not in email and len(email) <= 254:
+            customer["email"] = email
+        return {
+            "reference": self.name,
+            "customer": customer,
+            "currency": self.currency_id.name,
+            "issued_on": self.invoice_date.isoformat(),
+            "lines": lines,
+            "subtotal": float_round(
+                self.unit_subtotal + self.items_subtotal, precision_digits=digits
+            ),
+            "tax_rate": self.tax_rate,
+            "tax": self.tax_amount,
+            "total": self.amount_total,
+        }
+
+    def _cancel_in_billing_system(self):
+        """Cancel the billing system's copy, if it has one. Raise, changing nothing, if it fails."""
+        invoice = self.sudo()
+        if invoice.billing_state == "local":
+            return
+        company = invoice.company_id
+        if not company.tektoro_billing_url:
+            raise UserError(
+                _(
+                    "Cannot cancel %s: it was sent to a billing system, and none is configured "
+                    "now to cancel it there.",
+                    invoice.name,
+                )
+            )
+        try:
+            with company._tektoro_billing_client() as client:
+                billing_id = invoice.billing_id
+                if not billing_id:
+                    remote = client.find_invoice_by_reference(invoice.name)
+                    if remote is None:
+                        return
+                    invoice._billing_adopt(remote)
+                    if invoice.billing_state != "synced":
+                        raise UserError(
+                            _(
+                                "Cannot cancel %(invoice)s: %(reason)s",
+                                invoice=invoice.name,
+                                reason=invoice.billing_error,
+                            )
+                        )
+                    billing_id = invoice.billing_id
+                client.cancel_invoice(billing_id)
+        except BillingConflict as exc:
+            if exc.code == "invoice_paid":
+                raise UserError(
+                    _(
+                        "Cannot cancel %s: the billing system has recorded its payment. "
+                        "It will show as paid here after the next sync.",
+                        invoice.name,
+                    )
+                ) from None
+            raise self._cancel_error(exc) from None
+        except BillingError as exc:
+            raise self._cancel_error(exc) from None
+
+    def _cancel_error(self, error):
+        _logger.warning("Cancelling invoice %s in the billing system failed: %s", self.name, error)
+        return UserError(
+            _(
+                "Cannot cancel %(invoice)s: the billing system did not confirm the cancellation "
+                "(%(reason)s). Nothing was changed; try again later.",
+                invoice=self.name,
+                reason=error.message,
+            )
+        )
+
+    def _do_cancel(self):
+        self.sudo().write({"state": "cancelled", "cancelled_at": fields.Datetime.now()})

@@ -1,0 +1,32 @@
+from odoo import api, fields, models
+
+
+class TektoroInvoiceCreateWizard(models.TransientModel):
+    _name = "tektoro.invoice.create.wizard"
+    _description = "Create Work-Order Invoice"
+
+    work_order_id = fields.Many2one("tektoro.work.order", required=True, readonly=True)
+    include_unit_price = fields.Boolean(
+        default=True, help="Bill the device model's cost as the unit price. Off: unit subtotal 0."
+    )
+    tax_rate = fields.Float(
+        string="Tax Rate (%)",
+        digits=(16, 4),
+        compute="_compute_tax_rate",
+        store=True,
+        readonly=False,
+    )
+    currency_id = fields.Many2one(related="work_order_id.currency_id")
+    unit_cost = fields.Monetary(related="work_order_id.unit_cost")
+    amount_items = fields.Monetary(related="work_order_id.amount_items")
+
+    @api.depends("work_order_id")
+    def _compute_tax_rate(self):
+        for wizard in self:
+            wizard.tax_rate = wizard.work_order_id.company_id.tektoro_default_tax_rate
+
+    def action_create_invoice(self):
+        self.ensure_one()
+        return self.work_order_id.action_create_invoice(
+            include_unit_price=self.include_unit_price, tax_rate=self.tax_rate
+        )

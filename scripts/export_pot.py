@@ -1,0 +1,44 @@
+"""Regenerate addons/tektoro_invoicing/i18n/tektoro_invoicing.pot from the addon's source.
+
+Installs the addon without demo data into a throwaway database, exports the translation template
+with Odoo's own exporter, and drops the database.
+"""
+
+import subprocess
+import sys
+import tempfile
+import time
+
+from run_addon_tests import MODULE, ROOT, drop_database, odoo_addons_path
+
+POT = ROOT / "addons" / MODULE / "i18n" / f"{MODULE}.pot"
+
+
+def odoo(*args):
+    subprocess.run(
+        [sys.executable, "-c", "import odoo.cli; odoo.cli.main()", *args],
+        check=True,
+        cwd=ROOT,
+    )
+
+
+def main():
+    database = f"tektoro_pot_{int(time.time())}"
+    common = [
+        f"--database={database}",
+        f"--addons-path={ROOT / 'addons'},{odoo_addons_path()}",
+        "--log-level=warn",
+        "--stop-after-init",
+        "--no-http",
+    ]
+    with tempfile.TemporaryDirectory(prefix="tektoro-pot-") as data_dir:
+        try:
+            odoo(*common, f"--data-dir={data_dir}", f"--init={MODULE}", "--without-demo=all")
+            odoo(*common, f"--data-dir={data_dir}", f"--i18n-export={POT}", f"--modules={MODULE}")
+        finally:
+            drop_database(database)
+    print(f"wrote {POT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
