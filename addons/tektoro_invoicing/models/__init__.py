@@ -6,3 +6,4 @@ from . import tektoro_work_order_line
 from . import tektoro_invoice
 from . import tektoro_invoice_line
 from . import ir_ui_menu
+from . import ir_actions_report
