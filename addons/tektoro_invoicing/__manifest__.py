@@ -12,6 +12,11 @@
     "data": [
         "security/tektoro_invoicing_groups.xml",
         "security/ir.model.access.csv",
+        "security/tektoro_ticket_security.xml",
+        "security/tektoro_master_invoice_security.xml",
+        "security/tektoro_client_invoice_security.xml",
+        "data/tektoro_master_invoice_data.xml",
+        "data/tektoro_master_invoice_mail_templates.xml",
         "views/res_config_settings_views.xml",
         "security/tektoro_work_order_security.xml",
         "data/tektoro_work_order_data.xml",
@@ -21,16 +26,30 @@
         "wizard/tektoro_invoice_create_wizard_views.xml",
         "report/tektoro_invoice_reports.xml",
         "report/tektoro_invoice_templates.xml",
+        "wizard/tektoro_master_invoice_create_wizard_views.xml",
+        "wizard/tektoro_master_invoice_review_wizard_views.xml",
+        "wizard/tektoro_client_invoice_generate_wizard_views.xml",
+        "views/tektoro_ticket_views.xml",
+        "views/tektoro_master_invoice_views.xml",
+        "views/tektoro_client_invoice_views.xml",
+        "report/tektoro_master_invoice_reports.xml",
+        "report/tektoro_master_invoice_templates.xml",
+        "report/tektoro_client_invoice_reports.xml",
+        "report/tektoro_client_invoice_templates.xml",
         "views/tektoro_invoicing_menus.xml",
         "report/tektoro_invoicing_report_templates.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
         "demo/tektoro_work_order_demo.xml",
+        "demo/tektoro_master_invoice_demo.xml",
     ],
     "assets": {
         "web.report_assets_common": [
             "tektoro_invoicing/static/src/scss/tektoro_report.scss",
+        ],
+        "web.assets_backend": [
+            "tektoro_invoicing/static/src/views/*",
         ],
         "web.assets_tests": [
             "tektoro_invoicing/static/tests/tours/*.js",

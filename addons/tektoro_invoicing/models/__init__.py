@@ -7,3 +7,7 @@ from . import tektoro_invoice
 from . import tektoro_invoice_line
 from . import ir_ui_menu
 from . import ir_actions_report
+from . import tektoro_ticket
+from . import tektoro_master_invoice
+from . import tektoro_master_invoice_counter
+from . import tektoro_client_invoice

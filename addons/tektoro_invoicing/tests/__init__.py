@@ -1,2 +1,3 @@
 from . import test_settings
 from . import test_reports
+from . import test_master_invoice_states
