@@ -329,16 +329,22 @@ class TektoroInvoice(models.Model):
         )
 
     def _billing_push_one(self, client):
-        try:
-            remote = None
-            if self.billing_state != "pending":
-                # It may have reached the billing system on an earlier attempt: look first.
+        remote = None
+        if self.billing_state != "pending":
+            # It may have reached the billing system on an earlier attempt: look first.
+            try:
                 remote = client.find_invoice_by_reference(self.name)
-            if remote is None:
+            except BillingError as exc:
+                # Still unresolved: an unknown invoice stays unknown, whatever the lookup says.
+                outcome = "unknown" if self.billing_state == "unknown" else exc.outcome
+                self._billing_record_failure(exc, outcome)
+                return
+        if remote is None:
+            try:
                 remote = self._billing_create(client)
-        except BillingError as exc:
-            self._billing_record_failure(exc)
-            return
+            except BillingError as exc:
+                self._billing_record_failure(exc)
+                return
         self._billing_adopt(remote)
 
     def _billing_create(self, client):
@@ -373,15 +379,16 @@ class TektoroInvoice(models.Model):
             return
         self.write({"billing_id": remote["id"], "billing_state": "synced", "billing_error": False})
 
-    def _billing_record_failure(self, error):
+    def _billing_record_failure(self, error, outcome=None):
+        outcome = outcome or error.outcome
         _logger.warning(
             "Invoice %s (id %s) is %s in the billing system: %s",
             self.name,
             self.id,
-            error.outcome,
+            outcome,
             error.message,
         )
-        if error.outcome == "unknown":
+        if outcome == "unknown":
             message = _(
                 "The billing system did not answer, so it may or may not have this invoice. "
                 "Retry looks it up before pushing again. (%s)",
@@ -389,7 +396,7 @@ class TektoroInvoice(models.Model):
             )
         else:
             message = _("The billing system did not take this invoice: %s", error.message)
-        self.write({"billing_state": error.outcome, "billing_error": message})
+        self.write({"billing_state": outcome, "billing_error": message})
 
     def _billing_payload(self):
         """The invoice as Billing API v1 wants it: the unit price, if billed, is its first line."""

@@ -14,7 +14,7 @@ class TektoroWorkOrderLine(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Item", required=True)
     quantity = fields.Float(digits=(16, 3), default=1.0, required=True)
-    price_unit = fields.Float(string="Price", digits=(16, 4), required=True)
+    price_unit = fields.Float(string="Price", digits=(16, 4), required=True, default=0.0)
     price_subtotal = fields.Monetary(
         string="Subtotal", compute="_compute_price_subtotal", store=True
     )

@@ -1,0 +1,184 @@
+from ast import literal_eval
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import HttpCase, tagged
+
+from .work_order_common import WorkOrderCase
+
+
+@tagged("post_install", "-at_install")
+class TestWorkOrderAccess(WorkOrderCase):
+    def test_office_runs_work_orders_and_their_invoices(self):
+        work_order = self.make_work_order(user=self.office)
+        invoice = self.create_invoice(work_order.with_user(self.office))
+        self.assertEqual(invoice.env.user, self.office)
+        self.assertRecordValues(invoice, [{"state": "sent", "create_uid": self.office.id}])
+        invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "cancelled"}])
+
+    def test_invoices_change_only_through_their_actions(self):
+        work_order = self.make_work_order()
+        invoice = self.create_invoice(work_order)
+        for user in (self.office, self.manager):
+            as_user = invoice.with_user(user)
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    as_user.write({"amount_total": 1.0})
+                with self.assertRaises(AccessError):
+                    as_user.line_ids.write({"price_unit": 1.0})
+                with self.assertRaises(AccessError):
+                    as_user.create({"name": "FAKE-1", "work_order_id": work_order.id})
+                with self.assertRaises(AccessError):
+                    as_user.unlink()
+        self.assertRecordValues(invoice, [{"amount_total": 339.36, "state": "sent"}])
+
+    def test_only_managers_configure_device_models(self):
+        with self.assertRaises(AccessError):
+            self.env["tektoro.device.model"].with_user(self.office).create({"name": "X", "cost": 1})
+        self.assertEqual(self.router.with_user(self.office).cost, 200.0)
+        device = (
+            self.env["tektoro.device.model"]
+            .with_user(self.manager)
+            .create({"name": "Switch", "cost": 80})
+        )
+        self.assertRecordValues(device, [{"company_id": self.company.id, "cost": 80.0}])
+
+    def test_contractors_see_no_work_orders_or_invoices(self):
+        work_order = self.make_work_order()
+        invoice = self.create_invoice(work_order)
+        contractor = self.contractor
+        for model in ("tektoro.work.order", "tektoro.invoice", "tektoro.device.model"):
+            with self.subTest(model=model), self.assertRaises(AccessError):
+                self.env[model].with_user(contractor).search([])
+        with self.assertRaises(AccessError):
+            work_order.with_user(contractor).action_create_invoice()
+        with self.assertRaises(AccessError):
+            invoice.with_user(contractor).action_cancel()
+        with self.assertRaises(AccessError):
+            invoice.with_user(contractor).action_retry_push()
+        with self.assertRaises(AccessError):
+            self.env["tektoro.work.order"].with_user(contractor).create(
+                {"partner_id": self.customer.id, "device_model_id": self.router.id}
+            )
+        self.assertRecordValues(invoice, [{"state": "sent"}])
+
+    def test_other_companies_stay_out_of_reach(self):
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "tektoro_invoices_enabled": True}
+        )
+        outsider = self._make_user(
+            "tk_office_other", "Otto Other", "tektoro_invoicing.group_office", company=other
+        )
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertFalse(self.env["tektoro.invoice"].with_user(outsider).search([]))
+        self.assertFalse(self.env["tektoro.work.order"].with_user(outsider).search([]))
+        with self.assertRaises(AccessError):
+            invoice.with_user(outsider).action_cancel()
+        with self.assertRaises(AccessError):
+            invoice.work_order_id.with_user(outsider).action_create_invoice()
+
+
+@tagged("post_install", "-at_install")
+class TestFeatureFlag(WorkOrderCase):
+    def visible_menus(self, user):
+        return set(self.env["ir.ui.menu"].with_user(user).load_menus(False))
+
+    def listed_invoices(self, user):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "tektoro_invoicing.tektoro_invoice_action"
+        )
+        return self.env["tektoro.invoice"].with_user(user).search(literal_eval(action["domain"]))
+
+    def test_turning_invoices_off_hides_and_refuses_then_on_restores(self):
+        invoice_menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id
+        work_order_menu = self.env.ref("tektoro_invoicing.tektoro_work_order_menu").id
+        billed = self.make_work_order()
+        invoice = self.create_invoice(billed).with_user(self.office)
+        completed = self.make_work_order()
+        snapshot = invoice.read(["name", "amount_total", "state", "line_ids"])
+
+        self.company.tektoro_invoices_enabled = False
+        self.assertNotIn(invoice_menu, self.visible_menus(self.office))
+        self.assertIn(work_order_menu, self.visible_menus(self.office))
+        self.assertFalse(self.listed_invoices(self.office))
+        # The Create Invoice button and the invoices smart button hide on this field.
+        self.assertRecordValues(completed, [{"tektoro_invoices_enabled": False}])
+        with self.assertRaisesRegex(UserError, "turned off"):
+            completed.action_create_invoice()
+        with self.assertRaisesRegex(UserError, "turned off"):
+            completed.action_open_create_invoice_wizard()
+        with self.assertRaisesRegex(UserError, "turned off"):
+            invoice.action_cancel()
+        with self.assertRaisesRegex(UserError, "turned off"):
+            invoice.action_retry_push()
+        self.assertFalse(completed.invoice_ids)
+
+        self.company.tektoro_invoices_enabled = True
+        self.assertIn(invoice_menu, self.visible_menus(self.office))
+        self.assertEqual(self.listed_invoices(self.office), invoice)
+        self.assertEqual(invoice.read(["name", "amount_total", "state", "line_ids"]), snapshot)
+        self.assertRecordValues(completed, [{"tektoro_invoices_enabled": True}])
+        self.assertTrue(self.create_invoice(completed))
+        invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "cancelled"}])
+
+    def test_the_invoice_buttons_follow_the_flag(self):
+        arch = self.env["tektoro.work.order"].get_view(view_type="form")["arch"]
+        self.assertRegex(
+            arch,
+            r'name="action_open_create_invoice_wizard"[^>]*invisible="not tektoro_invoices_enabled',
+        )
+        self.assertRegex(
+            arch, r'name="action_view_invoices"[^>]*invisible="not tektoro_invoices_enabled'
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePdfRoute(WorkOrderCase, HttpCase):
+    def test_pdf_for_readers_404_for_everyone_else(self):
+        invoice = self.create_invoice(self.make_work_order())
+        url = f"/tektoro/invoices/{invoice.id}/pdf"
+
+        self.authenticate(self.office.login, self.office.login)
+        response = self.url_open(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.headers["Content-Type"], "application/pdf")
+        # Odoo renders reports as HTML under test (see test_the_report_is_a_real_pdf).
+        self.assertIn(invoice.name.encode(), response.content)
+        self.assertIn(b"339.36", response.content)
+        self.assertIn(invoice.name, response.headers["Content-Disposition"])
+        self.assertEqual(
+            self.url_open(f"/tektoro/invoices/{invoice.id + 1000}/pdf").status_code, 404
+        )
+
+        self.company.tektoro_invoices_enabled = False
+        self.assertEqual(self.url_open(url).status_code, 404)
+        self.company.tektoro_invoices_enabled = True
+        self.assertEqual(self.url_open(url).status_code, 200)
+
+        self.authenticate(self.contractor.login, self.contractor.login)
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "tektoro_invoices_enabled": True}
+        )
+        outsider = self._make_user(
+            "tk_office_other", "Otto Other", "tektoro_invoicing.group_office", company=other
+        )
+        self.authenticate(outsider.login, outsider.login)
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+        self.authenticate(None, None)
+        response = self.url_open(url, allow_redirects=False)
+        self.assertIn(response.status_code, (302, 303))
+        self.assertIn("/web/login", response.headers["Location"])
+
+    def test_the_report_is_a_real_pdf(self):
+        invoice = self.create_invoice(self.make_work_order())
+        pdf, report_type = (
+            self.env["ir.actions.report"]
+            .with_context(force_report_rendering=True)
+            ._render_qweb_pdf("tektoro_invoicing.report_tektoro_invoice", invoice.ids)
+        )
+        self.assertEqual(report_type, "pdf")
+        self.assertTrue(pdf.startswith(b"%PDF"))

@@ -1,0 +1,279 @@
+"""Push, retry and cancel against the real billing sandbox, through every fault it can inject."""
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .work_order_common import SandboxMixin, WorkOrderCase
+
+INVOICE_LOGGER = "odoo.addons.tektoro_invoicing.models.tektoro_invoice"
+CREATE = "POST /v1/invoices"
+CANCEL = "POST /v1/invoices/"
+LOOKUP = "GET /v1/invoices"
+
+
+class BillingCase(SandboxMixin, WorkOrderCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.start_sandbox()
+
+    def setUp(self):
+        super().setUp()
+        self.connect_company(self.company)
+        self.prefix = self.company.tektoro_invoice_prefix
+
+    def invoice_with_fault(self, match, mode, **options):
+        """Create an invoice while the sandbox injects one fault; expect the warning."""
+        self.inject(match, mode, **options)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING") as logs:
+            invoice = self.create_invoice(self.make_work_order())
+        self.assertIn(invoice.name, logs.output[0])
+        return invoice.with_user(self.office)
+
+    def assert_remote(self, invoice, **expected):
+        """The billing system holds exactly one invoice under this number."""
+        remote = self.remote_invoices(reference=invoice.name)
+        self.assertEqual(len(remote), 1, remote)
+        for key, value in expected.items():
+            self.assertEqual(remote[0][key], value, key)
+        return remote[0]
+
+
+@tagged("post_install", "-at_install")
+class TestInvoicePush(BillingCase):
+    def test_create_pushes_in_the_same_request(self):
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(
+            invoice,
+            [{"name": f"{self.prefix}-00001", "billing_state": "synced", "billing_error": False}],
+        )
+        remote = self.assert_remote(invoice, status="open", total=339.36)
+        self.assertEqual(invoice.billing_id, remote["id"])
+
+    def test_toggle_off_pushes_the_items_only(self):
+        invoice = self.create_invoice(self.make_work_order(), include_unit_price=False)
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "amount_total": 122.86}])
+        self.assert_remote(invoice, total=122.86)
+
+    def test_http_error_fails_and_retry_pushes_it_once(self):
+        invoice = self.invoice_with_fault(CREATE, "error_before", status=503)
+        self.assertRecordValues(invoice, [{"state": "sent", "billing_state": "failed"}])
+        self.assertIn("503", invoice.billing_error)
+        self.assertFalse(self.remote_invoices(reference=invoice.name))
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_error": False}])
+        self.assert_remote(invoice, status="open")
+        with self.assertRaisesRegex(UserError, "nothing to retry"):
+            invoice.action_retry_push()
+
+    def test_error_after_commit_fails_and_retry_adopts_the_existing_invoice(self):
+        invoice = self.invoice_with_fault(CREATE, "error_after", status=500)
+        self.assertRecordValues(invoice, [{"billing_state": "failed", "billing_id": False}])
+        remote = self.assert_remote(invoice)
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_id": remote["id"]}])
+        self.assert_remote(invoice)
+
+    def test_timeout_is_unknown_and_retry_looks_it_up(self):
+        self.company.sudo().tektoro_billing_timeout = 0.5
+        invoice = self.invoice_with_fault(CREATE, "timeout_after", seconds=2)
+        self.assertRecordValues(invoice, [{"state": "sent", "billing_state": "unknown"}])
+        self.assertIn("may or may not", invoice.billing_error)
+        remote = self.assert_remote(invoice)
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_id": remote["id"]}])
+        self.assert_remote(invoice)
+
+    def test_connection_reset_is_unknown_and_retry_resolves_it(self):
+        invoice = self.invoice_with_fault(CREATE, "reset_after")
+        self.assertRecordValues(invoice, [{"billing_state": "unknown"}])
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+        self.assert_remote(invoice)
+
+    def test_slow_answer_within_the_timeout_syncs(self):
+        self.inject(CREATE, "delay", seconds=0.3)
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+
+    def test_connection_refused_fails_and_retry_pushes_once_it_is_back(self):
+        self.sandbox.stop()
+        try:
+            with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+                invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
+            self.assertRecordValues(invoice, [{"billing_state": "failed"}])
+            self.assertIn("could not connect", invoice.billing_error)
+            with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+                invoice.action_retry_push()
+            self.assertRecordValues(invoice, [{"billing_state": "failed"}])
+        finally:
+            self.sandbox.start()
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+        self.assert_remote(invoice)
+
+    def test_wrong_api_key_fails(self):
+        self.company.sudo().tektoro_billing_api_key = "sk_wrong"
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(invoice, [{"billing_state": "failed"}])
+        self.assertIn("401", invoice.billing_error)
+
+    def test_failed_lookup_keeps_an_unknown_invoice_unknown(self):
+        invoice = self.invoice_with_fault(CREATE, "reset_after")
+        self.inject(LOOKUP, "error_before", status=502)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "unknown"}])
+        self.assertIn("502", invoice.billing_error)
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+        self.assert_remote(invoice)
+
+    def _push_directly(self, reference, total_delta=0.0):
+        """Another client already used this reference, under its own idempotency key."""
+        response = self.billing.post(
+            self.sandbox.url + "/v1/invoices",
+            headers={"Idempotency-Key": f"elsewhere-{reference}"},
+            json={
+                "reference": reference,
+                "customer": {"name": "Acme Repairs"},
+                "currency": self.currency.name,
+                "issued_on": "2024-01-31",
+                "lines": [{"description": "All of it", "quantity": 1, "unit_price": 313.5}],
+                "subtotal": 313.5,
+                "tax_rate": 8.25,
+                "tax": 25.86,
+                "total": round(339.36 + total_delta, 2),
+            }
+            if not total_delta
+            else {
+                "reference": reference,
+                "customer": {"name": "Somebody else"},
+                "currency": self.currency.name,
+                "issued_on": "2024-01-31",
+                "lines": [{"description": "Other", "quantity": 1, "unit_price": 10}],
+                "subtotal": 10,
+                "tax_rate": 0,
+                "tax": 0,
+                "total": 10,
+            },
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def test_duplicate_reference_of_the_same_invoice_is_adopted(self):
+        existing = self._push_directly(f"{self.prefix}-00001")
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(
+            invoice, [{"billing_state": "synced", "billing_id": existing["id"]}]
+        )
+
+    def test_duplicate_reference_of_another_invoice_fails(self):
+        self._push_directly(f"{self.prefix}-00001", total_delta=1)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(invoice, [{"billing_state": "failed", "billing_id": False}])
+        self.assertIn("for a total of 10", invoice.billing_error)
+
+    def test_batch_push_resolves_many_invoices(self):
+        """The sync daemon's entry point: one call settles a page of failed invoices."""
+        self.inject(CREATE, "error_before", count=3)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoices = self.env["tektoro.invoice"].union(
+                *(self.create_invoice(self.make_work_order()) for _i in range(3))
+            )
+        self.assertEqual(set(invoices.mapped("billing_state")), {"failed"})
+        invoices._billing_push()
+        self.assertEqual(set(invoices.mapped("billing_state")), {"synced"})
+        for invoice in invoices:
+            self.assert_remote(invoice)
+
+    def test_without_billing_url_invoices_stay_local(self):
+        self.company.sudo().tektoro_billing_url = False
+        count = len(self.remote_invoices())
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(invoice, [{"billing_state": "local", "billing_id": False}])
+        self.assertEqual(len(self.remote_invoices()), count)
+        with self.assertRaisesRegex(UserError, "nothing to retry"):
+            invoice.with_user(self.office).action_retry_push()
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceCancel(BillingCase):
+    def synced_invoice(self):
+        invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+        return invoice
+
+    def test_cancel_cancels_in_the_billing_system_first(self):
+        invoice = self.synced_invoice()
+        invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "cancelled"}])
+        self.assertTrue(invoice.cancelled_at)
+        self.assertRecordValues(invoice.work_order_id, [{"state": "billed"}])
+        self.assert_remote(invoice, status="cancelled")
+
+    def assert_cancel_refused(self, invoice, message="did not confirm"):
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"), self.assertRaisesRegex(UserError, message):
+            invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "sent", "cancelled_at": False}])
+
+    def test_failed_external_cancel_changes_nothing_here(self):
+        for mode in ("error_before", "error_after", "timeout_after", "reset_after"):
+            with self.subTest(mode=mode):
+                self.company.sudo().tektoro_billing_timeout = 0.5
+                invoice = self.synced_invoice()
+                self.inject(CANCEL, mode, seconds=2)
+                self.assert_cancel_refused(invoice)
+                # The billing system answers again: cancelling is idempotent there.
+                invoice.action_cancel()
+                self.assertRecordValues(invoice, [{"state": "cancelled"}])
+                self.assert_remote(invoice, status="cancelled")
+
+    def test_invoice_paid_in_the_billing_system_is_not_cancelled(self):
+        invoice = self.synced_invoice()
+        self.billing.post(
+            f"{self.sandbox.url}/v1/invoices/{invoice.billing_id}/payments",
+            json={"amount": invoice.amount_total},
+        ).raise_for_status()
+        with self.assertRaisesRegex(UserError, "recorded its payment"):
+            invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "sent", "cancelled_at": False}])
+        self.assert_remote(invoice, status="paid")
+
+    def test_failed_invoice_missing_there_is_cancelled_here_only(self):
+        self.inject(CREATE, "error_before")
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
+        invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "cancelled", "billing_state": "failed"}])
+        self.assertFalse(self.remote_invoices(reference=invoice.name))
+
+    def test_failed_invoice_found_there_is_cancelled_there_first(self):
+        self.inject(CREATE, "error_after")
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
+        remote = self.assert_remote(invoice, status="open")
+        invoice.action_cancel()
+        self.assertRecordValues(
+            invoice, [{"state": "cancelled", "billing_state": "synced", "billing_id": remote["id"]}]
+        )
+        self.assert_remote(invoice, status="cancelled")
+
+    def test_failed_lookup_before_cancel_changes_nothing(self):
+        self.inject(CREATE, "reset_after")
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
+        self.inject(LOOKUP, "error_before")
+        self.assert_cancel_refused(invoice)
+        self.assertRecordValues(invoice, [{"billing_state": "unknown", "billing_id": False}])
+        self.assert_remote(invoice, status="open")
+
+    def test_cancel_needs_the_billing_system_it_was_sent_to(self):
+        invoice = self.synced_invoice()
+        self.company.sudo().tektoro_billing_url = False
+        with self.assertRaisesRegex(UserError, "none is configured"):
+            invoice.action_cancel()
+        self.assertRecordValues(invoice, [{"state": "sent"}])
+        self.assert_remote(invoice, status="open")
