@@ -32,6 +32,7 @@ from billing_sandbox.validation import (
     query_integer,
     query_page_size,
     query_text,
+    refuse_unknown_params,
 )
 
 _logger = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def create_app(store, api_key, faults):
     app = falcon.App(
         middleware=[RequestLog(), BearerAuth(api_key), FaultMiddleware(faults)],
     )
-    json_handler = falcon.media.JSONHandler(dumps=jsonio.dumps, loads=jsonio.loads)
+    json_handler = falcon.media.JSONHandler(dumps=jsonio.dumps)
     app.resp_options.media_handlers[falcon.MEDIA_JSON] = json_handler
     app.set_error_serializer(serialize_error)
     app.add_error_handler(Exception, handle_unexpected)
@@ -120,7 +121,8 @@ def idempotency_of(req, body, required):
     """The request's Idempotency-Key, bound to what the request asks for.
 
     The fingerprint covers method, path and the canonical body, so the same key sent to another
-    endpoint, or with other content, is a conflict rather than a silent replay.
+    endpoint, or with other content, is a conflict rather than a silent replay. Call it once the
+    body is validated: its numbers are then bounded.
     """
     key = req.get_header("Idempotency-Key")
     if key is None:
@@ -161,14 +163,15 @@ class InvoiceCollection:
 
     def on_post(self, req, resp):
         body = read_json(req)
-        idempotency = idempotency_of(req, body, required=True)
         draft = parse_invoice(body)
+        idempotency = idempotency_of(req, body, required=True)
         respond(
             resp,
             self._store.execute(lambda tx: (201, ledger.create_invoice(tx, draft)), idempotency),
         )
 
     def on_get(self, req, resp):
+        refuse_unknown_params(req, ("limit", "starting_after", "reference"))
         limit = query_page_size(req)
         invoices, has_more = self._store.invoices(
             limit,
@@ -213,8 +216,8 @@ class InvoicePayments:
 
     def on_post(self, req, resp, invoice_id):
         body = read_json(req)
-        idempotency = idempotency_of(req, body, required=False)
         payment = parse_payment(body)
+        idempotency = idempotency_of(req, body, required=False)
         respond(
             resp,
             self._store.execute(
@@ -228,6 +231,7 @@ class EventFeed:
         self._store = store
 
     def on_get(self, req, resp):
+        refuse_unknown_params(req, ("after", "limit"))
         after = query_integer(req, "after", 0, 0, 2**63 - 1)
         resp.media = page(*self._store.events(after, query_page_size(req)))
 

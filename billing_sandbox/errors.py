@@ -61,11 +61,15 @@ _FRAMEWORK_ERRORS = (
 def error_document(error):
     if isinstance(error, ApiError):
         return {"error": {"code": error.code, "message": error.message, **error.details}}
-    code, message = next(
-        ((code, message) for cls, code, message in _FRAMEWORK_ERRORS if isinstance(error, cls)),
-        ("http_%d" % error.status_code, error.title),
-    )
+    code, message = _framework_code_and_message(error)
     return {"error": {"code": code, "message": error.description or message}}
+
+
+def _framework_code_and_message(error):
+    for cls, code, message in _FRAMEWORK_ERRORS:
+        if isinstance(error, cls):
+            return code, message
+    return "http_" + falcon.code_to_http_status(error.status)[:3], error.title
 
 
 def serialize_error(req, resp, error):

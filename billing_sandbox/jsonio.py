@@ -13,14 +13,13 @@ class RawJSON(str):
     """JSON text that is already serialised (a stored snapshot) and is embedded verbatim."""
 
 
-# Far beyond any amount, rate or duration the API accepts; bounds the cost of decimal arithmetic
-# and of writing a number like 1e999999 back out in full.
-_MAX_EXPONENT = 64
-
-
 def loads(text):
-    """Parse JSON with exact decimals; NaN and Infinity are not JSON and are refused."""
-    return json.loads(text, parse_float=_parse_decimal, parse_constant=_refuse_constant)
+    """Parse JSON with exact decimals; NaN and Infinity are not JSON and are refused.
+
+    Numbers of any magnitude parse; validation bounds them before anything does arithmetic
+    with them or writes them out again (``1e999999`` would print a million digits).
+    """
+    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
 
 
 def dumps(value, sort_keys=False):
@@ -36,13 +35,6 @@ def canonical(value):
     differently is still recognised as replaying it.
     """
     return dumps(_normalise_numbers(value), sort_keys=True)
-
-
-def _parse_decimal(text):
-    number = Decimal(text)
-    if abs(number.adjusted()) > _MAX_EXPONENT:
-        raise ValueError(f"number {text[:20]} is out of range")
-    return number
 
 
 def _refuse_constant(name):

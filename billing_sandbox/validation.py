@@ -246,6 +246,13 @@ def _check_arithmetic(draft):
 # Query strings
 
 
+def refuse_unknown_params(req, known):
+    """``?referense=X`` ignored would list every invoice to a client expecting one: refuse it."""
+    unknown = sorted(set(req.params) - set(known))
+    if unknown:
+        raise validation_error(unknown[0], "is not a known query parameter")
+
+
 def query_integer(req, name, default, minimum, maximum):
     raw = req.get_param(name)
     if raw is None:

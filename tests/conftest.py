@@ -1,7 +1,8 @@
 """Fixtures shared by every test suite. The billing sandbox runs as a real process."""
 
 import pytest
-from sandbox_process import SandboxProcess
+
+from billing_sandbox.testing import SandboxProcess
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Fixtures of the sandbox suite. The shared sandbox comes from tests/conftest.py."""
 
 import pytest
-from sandbox_process import SandboxProcess
+
+from billing_sandbox.testing import SandboxProcess
 
 
 @pytest.fixture

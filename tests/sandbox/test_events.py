@@ -84,6 +84,7 @@ def test_a_page_says_whether_more_events_follow(billing_sandbox, billing_client)
         ({"after": "first"}, "after"),
         ({"limit": "0"}, "limit"),
         ({"limit": "1001"}, "limit"),
+        ({"since": "1"}, "since"),
     ],
 )
 def test_bad_feed_parameters_are_refused_by_name(billing_sandbox, billing_client, params, field):

@@ -118,6 +118,7 @@ def test_a_page_says_whether_more_follow(billing_sandbox, billing_client):
         ({"limit": "ten"}, "limit"),
         ({"starting_after": "inv_not_an_invoice"}, "starting_after"),
         ({"reference": ""}, "reference"),
+        ({"referense": "TFT-00001"}, "referense"),
     ],
 )
 def test_bad_list_parameters_are_refused_by_name(billing_sandbox, billing_client, params, field):

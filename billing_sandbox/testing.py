@@ -1,6 +1,7 @@
 """Run the billing sandbox as a real process, the way clients meet it in production.
 
-A plain module, without pytest, so the addon's tests and the benchmarks can use it too::
+Part of the package, and free of pytest, so the addon's Odoo tests, the daemon's tests and the
+benchmarks start the same server the same way::
 
     with SandboxProcess() as sandbox:
         client = sandbox.client()
@@ -19,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import requests
@@ -77,6 +79,7 @@ class SandboxProcess:
         self.extra_args = list(extra_args)
         self.log_path = self.db_path.with_name(self.db_path.name + ".log")
         self._process = None
+        self._clients = weakref.WeakSet()
 
     @property
     def url(self):
@@ -93,6 +96,7 @@ class SandboxProcess:
     def client(self, timeout=10):
         session = TimeoutSession(timeout)
         session.headers["Authorization"] = f"Bearer {self.api_key}"
+        self._clients.add(session)
         return session
 
     def start(self, timeout=20):
@@ -108,9 +112,15 @@ class SandboxProcess:
         raise SandboxStartError(f"billing sandbox did not start; log:\n{self.log()[-4000:]}")
 
     def stop(self, timeout=15):
-        """SIGTERM, as an orchestrator would; returns the exit status."""
+        """SIGTERM, as an orchestrator would; returns the exit status.
+
+        Idle keep-alive connections of the clients handed out are closed first (the sessions
+        stay usable): gunicorn lingers on open ones for two seconds before it exits.
+        """
         if not self.running:
             return None if self._process is None else self._process.returncode
+        for client in list(self._clients):
+            client.close()
         self._process.send_signal(signal.SIGTERM)
         try:
             return self._process.wait(timeout)
@@ -161,7 +171,7 @@ class SandboxProcess:
             args += ["--api-key", self.api_key]
         with open(self.log_path, "ab") as log:
             # Its own session, so kill() can take down the worker with the master.
-            self._process = subprocess.Popen(
+            self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
                 args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
 

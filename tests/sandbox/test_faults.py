@@ -1,0 +1,196 @@
+"""Injected faults: each mode fails the way its name says, and only as often as asked."""
+
+import time
+
+import pytest
+import requests
+
+from .factories import (
+    create_invoice,
+    created_invoice,
+    error_of,
+    find_by_reference,
+    invoice_body,
+    unique_key,
+)
+
+CREATE = "POST /v1/invoices"
+
+
+def test_faults_are_listed_used_up_and_cleared(billing_sandbox, billing_client, inject):
+    url = billing_sandbox.url + "/_sandbox/faults"
+    listed = inject(
+        {"match": CREATE, "mode": "error_before", "count": 2},
+        {"match": "GET /v1/events", "mode": "delay", "seconds": 0.01},
+    )
+    assert listed == [
+        {"match": CREATE, "mode": "error_before", "count": 2, "status": 503, "seconds": 0},
+        {"match": "GET /v1/events", "mode": "delay", "count": 1, "status": 503, "seconds": 0.01},
+    ]
+
+    create_invoice(billing_client, billing_sandbox)
+    assert [fault["count"] for fault in billing_client.get(url).json()["data"]] == [1, 1]
+
+    assert billing_client.delete(url).json() == {"data": []}
+    assert billing_client.get(url).json() == {"data": []}
+    assert create_invoice(billing_client, billing_sandbox).status_code == 201
+
+
+def test_error_before_answers_the_error_and_changes_nothing(
+    billing_sandbox, billing_client, inject
+):
+    inject({"match": CREATE, "mode": "error_before"})
+    key, body = unique_key(), invoice_body()
+
+    failed = create_invoice(billing_client, billing_sandbox, body, key)
+
+    assert failed.status_code == 503
+    assert error_of(failed)["code"] == "sandbox_fault"
+    assert find_by_reference(billing_client, billing_sandbox, body["reference"]) == []
+    retried = create_invoice(billing_client, billing_sandbox, body, key)
+    assert retried.status_code == 201
+    assert "Idempotent-Replayed" not in retried.headers
+
+
+def test_a_fault_answers_the_status_asked_for(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "error_before", "status": 429})
+
+    assert create_invoice(billing_client, billing_sandbox).status_code == 429
+
+
+def test_error_after_commits_then_fails_and_the_retry_finds_the_invoice(
+    billing_sandbox, billing_client, inject
+):
+    inject({"match": CREATE, "mode": "error_after", "status": 502})
+    key, body = unique_key(), invoice_body()
+
+    failed = create_invoice(billing_client, billing_sandbox, body, key)
+
+    assert failed.status_code == 502
+    assert error_of(failed)["code"] == "sandbox_fault"
+    [stored] = find_by_reference(billing_client, billing_sandbox, body["reference"])
+    retried = create_invoice(billing_client, billing_sandbox, body, key)
+    assert retried.status_code == 201
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json()["id"] == stored["id"]
+
+
+def test_timeout_after_commits_then_holds_the_answer_past_the_client_timeout(
+    billing_sandbox, billing_client, inject
+):
+    inject({"match": CREATE, "mode": "timeout_after", "seconds": 2})
+    body = invoice_body()
+
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout):
+        create_invoice(billing_client, billing_sandbox, body, timeout=0.5)
+
+    # Other clients are served meanwhile, and the invoice is already there.
+    assert len(find_by_reference(billing_client, billing_sandbox, body["reference"])) == 1
+    assert time.monotonic() - started < 1.5
+
+
+def test_reset_after_commits_then_resets_the_connection(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "reset_after"})
+    key, body = unique_key(), invoice_body()
+
+    with pytest.raises(requests.ConnectionError) as raised:
+        create_invoice(billing_client, billing_sandbox, body, key)
+
+    # A reset (RST), not an orderly close without a response.
+    assert any(isinstance(error, ConnectionResetError) for error in _wrapped(raised.value))
+    [stored] = find_by_reference(billing_client, billing_sandbox, body["reference"])
+    retried = create_invoice(billing_client, billing_sandbox, body, key)
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert retried.json()["id"] == stored["id"]
+    # Gunicorn took the vanished connection in its stride: nothing failed on the server side.
+    assert "Traceback" not in billing_sandbox.log()
+
+
+def _wrapped(error):
+    """The exceptions a requests error wraps: urllib3 carries them in ``args``."""
+    yield error
+    for arg in error.args:
+        if isinstance(arg, BaseException):
+            yield from _wrapped(arg)
+
+
+def test_delay_slows_the_request_which_then_succeeds(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "delay", "seconds": 0.4})
+
+    started = time.monotonic()
+    response = create_invoice(billing_client, billing_sandbox)
+
+    assert response.status_code == 201
+    assert time.monotonic() - started >= 0.4
+
+
+def test_count_limits_how_many_requests_fail(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "error_before", "count": 2})
+
+    statuses = [create_invoice(billing_client, billing_sandbox).status_code for _ in range(3)]
+
+    assert statuses == [503, 503, 201]
+
+
+def test_a_match_is_a_path_prefix(billing_sandbox, billing_client, inject):
+    """`POST /v1/invoices` also matches cancel; `POST /v1/invoices/` matches only sub-paths."""
+    invoice = created_invoice(billing_client, billing_sandbox)
+    cancel_url = f"{billing_sandbox.url}/v1/invoices/{invoice['id']}/cancel"
+
+    inject({"match": CREATE, "mode": "error_before"})
+    assert billing_client.post(cancel_url).status_code == 503
+
+    inject({"match": "POST /v1/invoices/", "mode": "error_before"})
+    assert create_invoice(billing_client, billing_sandbox).status_code == 201
+    assert billing_client.get(f"{billing_sandbox.url}/v1/invoices/{invoice['id']}").ok
+    assert billing_client.post(cancel_url).status_code == 503
+    assert billing_client.post(cancel_url).status_code == 200
+
+
+def test_any_method_is_a_star(billing_sandbox, billing_client, inject):
+    inject({"match": "* /v1/", "mode": "error_before", "count": 2})
+
+    assert billing_client.get(billing_sandbox.url + "/v1/events").status_code == 503
+    assert create_invoice(billing_client, billing_sandbox).status_code == 503
+
+
+def test_faults_never_lock_out_the_fault_controls(billing_sandbox, billing_client, inject):
+    inject({"match": "* /", "mode": "error_before", "count": 10})
+
+    assert billing_client.get(billing_sandbox.url + "/_sandbox/faults").status_code == 200
+    assert billing_client.get(billing_sandbox.url + "/openapi.json").status_code == 200
+
+
+def test_unauthenticated_requests_do_not_use_up_faults(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "error_before"})
+
+    anonymous = requests.post(billing_sandbox.url + "/v1/invoices", json={}, timeout=10)
+
+    assert anonymous.status_code == 401
+    assert create_invoice(billing_client, billing_sandbox).status_code == 503
+
+
+@pytest.mark.parametrize(
+    ("fault", "field"),
+    [
+        ({"match": CREATE, "mode": "explode"}, "faults[0].mode"),
+        ({"match": "POST v1/invoices", "mode": "delay"}, "faults[0].match"),
+        ({"match": "post /v1/invoices", "mode": "delay"}, "faults[0].match"),
+        ({"mode": "delay"}, "faults[0].match"),
+        ({"match": CREATE, "mode": "delay", "count": 0}, "faults[0].count"),
+        ({"match": CREATE, "mode": "error_before", "status": 200}, "faults[0].status"),
+        ({"match": CREATE, "mode": "delay", "seconds": -1}, "faults[0].seconds"),
+        ({"match": CREATE, "mode": "delay", "probability": 0.5}, "faults[0].probability"),
+    ],
+)
+def test_an_invalid_fault_is_refused_naming_the_field(
+    billing_sandbox, billing_client, fault, field
+):
+    url = billing_sandbox.url + "/_sandbox/faults"
+
+    response = billing_client.post(url, json={"faults": [fault]})
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == field
+    assert billing_client.get(url).json() == {"data": []}
