@@ -92,6 +92,10 @@ class ReportCase(TektoroMasterInvoiceCase, HttpCase):
         """The Print menu's download, as ``user`` gets it: the file is named ``filename``."""
         report = self.env.ref(report_xmlid)
         self.assertEqual(report.binding_model_id.model, record._name, "not in the Print menu")
+        if hasattr(record, "action_print"):
+            action = record.with_user(user).action_print()
+            self.assertEqual(action["report_name"], report.report_name, "the form's Print button")
+            self.assertEqual(action["context"]["active_ids"], record.ids)
         self.authenticate(user.login, user.login)
         data = json.dumps([f"/report/pdf/{report.report_name}/{record.id}", "qweb-pdf"])
         response = self.url_open("/report/download?" + urlencode({"data": data, "context": "{}"}))
