@@ -164,6 +164,7 @@ class TektoroMasterInvoice(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         is_manager = self.env.user.has_group(MANAGER_GROUP)
+        vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             if not self.env.su:
                 self._refuse_workflow_fields(vals)
@@ -176,7 +177,7 @@ class TektoroMasterInvoice(models.Model):
         invoices._do_assign_numbers()
         claimed = invoices._do_claim_tickets()
         for invoice in invoices:
-            if invoice not in claimed.master_invoice_id:
+            if not claimed[invoice.id]:
                 raise UserError(invoice._nothing_to_bundle_message())
         invoices._update_totals()
         return invoices
@@ -222,18 +223,18 @@ class TektoroMasterInvoice(models.Model):
     def action_refresh_tickets(self):
         """Add the tickets approved since the invoice was built (same period and client)."""
         self._check_editable_by_caller()
-        claimed = self._do_claim_tickets()
+        added = sum(self._do_claim_tickets().values())
         self._update_totals()
-        if not claimed:
+        if not added:
             message = _("No newly approved ticket to add.")
         else:
-            message = _("%s ticket(s) added.", len(claimed))
+            message = _("%s ticket(s) added.", added)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "message": message,
-                "type": "success" if claimed else "info",
+                "type": "success" if added else "info",
                 "next": {"type": "ir.actions.act_window_close"},
             },
         }
@@ -401,6 +402,8 @@ class TektoroMasterInvoice(models.Model):
     def _do_claim_tickets(self):
         """Attach every approved, unbundled ticket of each invoice's period in one UPDATE.
 
+        Returns how many tickets each invoice (by id) took.
+
         The UPDATE locks the rows it claims and only takes tickets whose column is still NULL:
         a concurrent build waits for ours, then finds the rows changed and fails with a
         serialization error (replayed by Odoo's RPC layer, and then finds nothing left).
@@ -408,7 +411,7 @@ class TektoroMasterInvoice(models.Model):
         Ticket = self.env["tektoro.ticket"]
         Ticket.flush_model()
         self.flush_recordset()
-        claimed_ids = []
+        claimed = {}
         for invoice in self:
             client_clause = (
                 SQL("AND client_id = %s", invoice.client_id.id) if invoice.client_id else SQL()
@@ -437,10 +440,10 @@ class TektoroMasterInvoice(models.Model):
                     client_clause=client_clause,
                 )
             )
-            claimed_ids.extend(row[0] for row in rows)
+            claimed[invoice.id] = len(rows)
         Ticket.invalidate_model(["master_invoice_id", "write_uid", "write_date"])
         self.invalidate_recordset(["ticket_ids"])
-        return Ticket.browse(claimed_ids)
+        return claimed
 
     def _update_totals(self):
         """Recount tickets, clients and amount with one grouped query for all of ``self``."""

@@ -4,3 +4,10 @@ from . import test_master_invoice_states
 from . import test_work_order
 from . import test_invoice_billing
 from . import test_invoice_access
+from . import test_master_invoice_access
+from . import test_master_invoice_refused_inputs
+from . import test_master_invoice_notifications
+from . import test_master_invoice_multi_company
+from . import test_master_invoice_performance
+from . import test_master_invoice_concurrency
+from . import test_master_invoice_tours

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -49,7 +51,9 @@ class TektoroMasterInvoiceCase(TektoroCase):
         cls.period = {"date_from": "2020-01-01", "date_to": "2020-01-31"}
 
     @classmethod
-    def _tickets(cls, contractor, client, days, amount=100.0, hours=1.0, state="approved", company=None):
+    def _tickets(
+        cls, contractor, client, days, amount=100.0, hours=1.0, state="approved", company=None
+    ):
         """Tickets of ``contractor`` for ``client``, one per day of January 2020 in ``days``."""
         company = company or cls.env.company
         return (
@@ -72,6 +76,18 @@ class TektoroMasterInvoiceCase(TektoroCase):
             )
             .sudo(False)
         )
+
+    @contextmanager
+    def assertRefused(self, exception, pattern):
+        """assertRaisesRegex that rolls back what the refused call wrote, as a request would."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
+
+    def flush_tracking(self):
+        """Post the chatter tracking now, as the end of a request does."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
 
     def _master_invoice(self, contractor=None, **values):
         contractor = contractor or self.contractor
