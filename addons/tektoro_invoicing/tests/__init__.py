@@ -11,3 +11,5 @@ from . import test_master_invoice_multi_company
 from . import test_master_invoice_performance
 from . import test_master_invoice_concurrency
 from . import test_master_invoice_tours
+from . import test_invoice_concurrency
+from . import test_work_order_tour

@@ -144,7 +144,7 @@ class TestInvoiceSnapshot(WorkOrderCase):
         work_order = self.make_work_order()
         action = work_order.action_open_create_invoice_wizard()
         wizard_form = Form(
-            self.env[action["res_model"]].with_user(self.office).with_context(action["context"])
+            self.env[action["res_model"]].with_user(self.office).with_context(**action["context"])
         )
         self.assertEqual(wizard_form.tax_rate, 8.25)
         self.assertTrue(wizard_form.include_unit_price)

@@ -4,11 +4,9 @@ The sandbox runs as its own process on a free port, through the project's ``Sand
 helper, so every fault a test injects is one the real HTTP stack has to survive.
 """
 
-import importlib.util
 import itertools
 import random
 import unittest
-from pathlib import Path
 
 from odoo import Command
 from odoo.tests.common import _super_send
@@ -17,14 +15,8 @@ from .common import TektoroCase
 
 try:
     from billing_sandbox.testing import SandboxProcess
-except ImportError:  # the helper still lives beside the repository's own tests
+except ImportError:  # e.g. the plain odoo:18 image, without the project's Python package
     SandboxProcess = None
-    _HELPER = Path(__file__).resolve().parents[3] / "tests" / "sandbox_process.py"
-    if _HELPER.is_file():
-        _spec = importlib.util.spec_from_file_location("tektoro_sandbox_process", _HELPER)
-        _module = importlib.util.module_from_spec(_spec)
-        _spec.loader.exec_module(_module)
-        SandboxProcess = _module.SandboxProcess
 
 SANDBOX_MISSING = (
     "the billing sandbox is not importable here (billing_sandbox.testing); "

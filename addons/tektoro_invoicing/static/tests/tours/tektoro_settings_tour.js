@@ -23,7 +23,8 @@ registry.category("web_tour.tours").add("tektoro_settings_tour", {
         },
         {
             content: "Saved: the page reloads with the new prefix",
-            trigger: "#tektoro_invoice_prefix_setting input:value(ACME)",
+            // Not dirty: the typed value alone would match before the save round trip ends.
+            trigger: ".o_form_renderer:not(.o_form_dirty) #tektoro_invoice_prefix_setting input:value(ACME)",
         },
     ],
 });
