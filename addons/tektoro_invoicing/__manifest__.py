@@ -38,6 +38,7 @@
         "report/tektoro_client_invoice_templates.xml",
         "views/tektoro_invoicing_menus.xml",
         "security/tektoro_billing_cursor_security.xml",
+        "report/tektoro_invoicing_report_templates.xml",
     ],
     "demo": [
         "demo/res_company_demo.xml",
@@ -46,6 +47,9 @@
         "demo/tektoro_master_invoice_demo.xml",
     ],
     "assets": {
+        "web.report_assets_common": [
+            "tektoro_invoicing/static/src/scss/tektoro_report.scss",
+        ],
         "web.assets_backend": [
             "tektoro_invoicing/static/src/views/*",
         ],

@@ -158,6 +158,10 @@ class TektoroClientInvoice(models.Model):
         self._do_cancel()
         return True
 
+    def action_print(self):
+        """The PDF document, named after the invoice number."""
+        return self.env.ref("tektoro_invoicing.report_tektoro_client_invoice").report_action(self)
+
     @api.model
     def retrieve_dashboard(self, domain=None):
         """Figures of the review page's header for the client invoices matching ``domain``."""

@@ -272,6 +272,10 @@ class TektoroMasterInvoice(models.Model):
         self._do_mark_paid()
         return True
 
+    def action_print(self):
+        """The PDF document, named after the invoice number."""
+        return self.env.ref("tektoro_invoicing.report_tektoro_master_invoice").report_action(self)
+
     def action_open_review_wizard(self):
         """Open the approve or reject dialog (``review_decision`` in the context)."""
         decision = self.env.context.get("review_decision")

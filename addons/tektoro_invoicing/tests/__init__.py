@@ -5,6 +5,7 @@ from . import test_invoice_billing
 from . import test_invoice_access
 from . import test_invoice_concurrency
 from . import test_work_order_tour
+from . import test_reports
 from . import test_master_invoice_states
 from . import test_master_invoice_access
 from . import test_master_invoice_refused_inputs
