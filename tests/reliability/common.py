@@ -55,8 +55,10 @@ def make_office_user(company, login):
 class Outcomes:
     """What each RPC call came back with, counted across client threads."""
 
-    def __init__(self):
+    def __init__(self, retry_resets=0):
         self._lock = threading.Lock()
+        self.retry_resets = retry_resets
+        self.resets = 0  # connections the kernel refused before Odoo read the request
         self.results = []
         self.user_errors = []
         self.internal_errors = []  # any other JSON-RPC error: a traceback shown to the user
@@ -64,7 +66,7 @@ class Outcomes:
 
     def call(self, func, *args):
         try:
-            result = func(*args)
+            result = self._call(func, args, self.retry_resets)
         except OdooRpcError as exc:
             bucket = self.user_errors if exc.name == "odoo.exceptions.UserError" else (
                 self.internal_errors
@@ -79,6 +81,19 @@ class Outcomes:
         with self._lock:
             self.results.append(result)
         return result
+
+    def _call(self, func, args, retries):
+        """Odoo's prefork server listens with a backlog of 8 per worker: past it, the kernel
+        resets new connections before any request is read (a proxy in front queues them in
+        production). Those are retried when asked, and counted; nothing else is."""
+        try:
+            return func(*args)
+        except requests.ConnectionError as exc:
+            if not retries or "reset by peer" not in str(exc):
+                raise
+            with self._lock:
+                self.resets += 1
+            return self._call(func, args, retries - 1)
 
 
 def local_invoices(company):
