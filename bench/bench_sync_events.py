@@ -18,7 +18,6 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,77 +33,18 @@ from daemon.e2e.harness import (  # noqa: E402
     BilledCompany,
     OdooServer,
     Sandbox,
-    odoo_addons_path,
+    make_odoo_twins,
+    make_remote_invoices,
 )
 
 from sync_daemon.cli import Daemon  # noqa: E402
 from sync_daemon.config import load_settings  # noqa: E402
 from sync_daemon.jobs import compact_event  # noqa: E402
 
-# Run inside Odoo (python3 -c): make the Odoo twins of the sandbox's invoices with the ORM.
-MAKE_ODOO_INVOICES = r"""
-import json, sys
-import odoo
-from odoo.tools import config
-
-database, addons_path, company_id, data_path = sys.argv[1:5]
-config.parse_config([f"--addons-path={addons_path}", f"--database={database}"])
-remote = json.load(open(data_path))
-registry = odoo.modules.registry.Registry(database)
-with registry.cursor() as cr:
-    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"allowed_company_ids": [int(company_id)]})
-    admin = env.ref("base.user_admin")
-    env = env(user=admin.id, su=True)
-    company = env["res.company"].browse(int(company_id))
-    partner = env["res.partner"].create({"name": "Bench customer"})
-    device = env["tektoro.device.model"].create(
-        {"name": "Bench unit", "cost": 0.0, "company_id": company.id}
-    )
-    orders = env["tektoro.work.order"].create([
-        {"partner_id": partner.id, "device_model_id": device.id, "company_id": company.id,
-         "state": "billed"}
-        for _ in remote
-    ])
-    env["tektoro.invoice"].with_context(mail_create_nolog=True).create([
-        {
-            "name": item["reference"], "work_order_id": order.id, "partner_id": partner.id,
-            "company_id": company.id, "currency_id": company.currency_id.id,
-            "invoice_date": "2025-01-02", "items_subtotal": item["total"], "tax_rate": 0.0,
-            "tax_amount": 0.0, "amount_total": item["total"], "state": "sent",
-            "billing_id": item["id"], "billing_state": "synced",
-        }
-        for item, order in zip(remote, orders)
-    ])
-    cr.commit()
-print(len(remote))
-"""
-
-
-def make_remote_invoices(sandbox, prefix, count, threads=8):
-    def create(number):
-        reference = f"{prefix}-{number:06d}"
-        invoice = sandbox.create_foreign_invoice(reference, total=f"{10 + number % 90}.00")
-        return {"reference": reference, "id": invoice["id"], "total": float(invoice["total"])}
-
-    with ThreadPoolExecutor(threads) as pool:
-        return list(pool.map(create, range(1, count + 1)))
-
 
 def pay_all(sandbox, invoices, threads=8):
     with ThreadPoolExecutor(threads) as pool:
         list(pool.map(lambda inv: sandbox.pay(inv["id"], inv["total"]), invoices))
-
-
-def make_odoo_twins(odoo_server, company_id, remote, workdir):
-    data_path = Path(workdir) / "remote.json"
-    data_path.write_text(json.dumps(remote))
-    subprocess.run(
-        [sys.executable, "-c", MAKE_ODOO_INVOICES, odoo_server.database, odoo_addons_path(),
-         str(company_id), str(data_path)],
-        check=True,
-        cwd="/",
-        capture_output=True,
-    )
 
 
 def daemon_settings(odoo_server, page_size):

@@ -3,6 +3,8 @@ from odoo.exceptions import ValidationError
 
 from ..tools.billing_client import BillingClient
 
+INVOICE_SEQUENCE_CODE = "tektoro.invoice"
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -37,6 +39,12 @@ class ResCompany(models.Model):
         default=10.0,
         help="How long to wait for the billing system before the outcome counts as unknown.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._tektoro_invoice_sequence()
+        return companies
 
     @api.constrains("tektoro_invoice_prefix")
     def _check_tektoro_invoice_prefix(self):
@@ -74,6 +82,29 @@ class ResCompany(models.Model):
     def cache_invalidation_fields(self):
         # The invoices menu is shown or hidden by this flag, and menus are cached.
         return super().cache_invalidation_fields() | {"tektoro_invoices_enabled"}
+
+    def _tektoro_invoice_sequence(self):
+        """The no-gap work-order invoice sequence of each company, made if missing.
+
+        Made with the company (and for existing companies when the addon is installed), never
+        by its first invoice: two first invoices at once would each make a sequence, both get
+        number 00001, and one request would fail on the unique number.
+        """
+        sequences = self.env["ir.sequence"].sudo()
+        for company in self:
+            sequence = sequences.search(
+                [("code", "=", INVOICE_SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1
+            ) or sequences.create(
+                {
+                    "name": _("Work-order invoices of %s", company.name),
+                    "code": INVOICE_SEQUENCE_CODE,
+                    "implementation": "no_gap",
+                    "padding": 5,
+                    "company_id": company.id,
+                }
+            )
+            sequences |= sequence
+        return sequences
 
     def _tektoro_billing_client(self):
         """A Billing API client for this company; the key never leaves this method's sudo."""

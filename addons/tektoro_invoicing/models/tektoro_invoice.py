@@ -10,7 +10,6 @@ from ..tools.billing_client import BillingConflict, BillingError
 
 _logger = logging.getLogger(__name__)
 
-SEQUENCE_CODE = "tektoro.invoice"
 ACTIVE_INVOICE_INDEX = "tektoro_invoice_one_active_per_work_order"
 ACTIVE_STATES = ("sent", "paid")
 # Billing states in which the billing system may or may not have the invoice yet.
@@ -103,7 +102,14 @@ class TektoroInvoice(models.Model):
     ]
 
     def init(self):
-        """At most one active invoice per work order, whoever writes and however many at once."""
+        """At most one active invoice per work order, whoever writes and however many at once.
+
+        Every company gets its invoice sequence now, not from its first invoice (see
+        ``res.company._tektoro_invoice_sequence``).
+        """
+        self.env["res.company"].with_context(active_test=False).search(
+            []
+        )._tektoro_invoice_sequence()
         if not index_exists(self.env.cr, ACTIVE_INVOICE_INDEX):
             self.env.cr.execute(
                 SQL(
@@ -265,21 +271,7 @@ class TektoroInvoice(models.Model):
         back: when Odoo replays a request after a serialization failure, the invoice gets the
         same number, hence the same idempotency key and the same body as the first attempt.
         """
-        sequence = (
-            self.env["ir.sequence"]
-            .sudo()
-            .search([("code", "=", SEQUENCE_CODE), ("company_id", "=", company.id)], limit=1)
-        )
-        if not sequence:
-            sequence = sequence.create(
-                {
-                    "name": _("Work-order invoices of %s", company.name),
-                    "code": SEQUENCE_CODE,
-                    "implementation": "no_gap",
-                    "padding": 5,
-                    "company_id": company.id,
-                }
-            )
+        sequence = company._tektoro_invoice_sequence()
         return f"{company.tektoro_invoice_prefix}-{sequence._next()}"
 
     @api.model

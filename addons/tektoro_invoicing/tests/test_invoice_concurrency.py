@@ -41,7 +41,9 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             env = api.Environment(cr, SUPERUSER_ID, {})
             company = env.ref("base.main_company")
             saved = company.read(COMPANY_FIELDS)[0]
-            had_sequence = bool(self._invoice_sequences(env, company))
+            # Every company has its invoice sequence from the start: the invoices these tests
+            # commit advance it, so it is put back where it was afterwards.
+            number_next = self._invoice_sequences(env, company).number_next
             self.connect_company(company)
             company.tektoro_invoices_enabled = True
             self.reference = f"{company.tektoro_invoice_prefix}-00001"
@@ -63,7 +65,7 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             )
             self.work_order_id = work_order.id
             self.addCleanup(
-                self._remove, work_order.id, device.id, saved, had_sequence, added_to_office.ids
+                self._remove, work_order.id, device.id, saved, number_next, added_to_office.ids
             )
 
     @staticmethod
@@ -72,7 +74,7 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             [("code", "=", "tektoro.invoice"), ("company_id", "=", company.id)]
         )
 
-    def _remove(self, work_order_id, device_id, saved, had_sequence, added_user_ids):
+    def _remove(self, work_order_id, device_id, saved, number_next, added_user_ids):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             # Invoices are never deleted through the ORM: these are test data.
@@ -82,8 +84,7 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             self.partner.with_env(env).unlink()
             company = env.ref("base.main_company")
             company.write({name: value for name, value in saved.items() if name != "id"})
-            if not had_sequence:
-                self._invoice_sequences(env, company).unlink()
+            self._invoice_sequences(env, company).number_next = number_next
             env.ref("tektoro_invoicing.group_office").write(
                 {"users": [Command.unlink(user_id) for user_id in added_user_ids]}
             )

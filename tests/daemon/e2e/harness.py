@@ -6,6 +6,7 @@ its own Odoo company pointing at it, so event cursors and drift never leak betwe
 """
 
 import importlib.util
+import json
 import os
 import signal
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,7 +52,7 @@ def answers(url):
         return False
 
 
-def odoo_addons_path():
+def odoo_addons_path(*extra):
     code = (
         "import odoo.addons, pathlib; print(','.join(p for p in odoo.addons.__path__ "
         "if pathlib.Path(p, 'base').is_dir()))"
@@ -58,7 +60,7 @@ def odoo_addons_path():
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
     )
-    return f"{ROOT / 'addons'},{result.stdout.strip()}"
+    return ",".join([str(ROOT / "addons"), *map(str, extra), result.stdout.strip()])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,46 +68,68 @@ def odoo_addons_path():
 
 
 class OdooServer:
-    """An Odoo 18 server with the addon (and its demo data) in a fresh database."""
+    """An Odoo 18 server with the addon (and its demo data) in a fresh database.
 
-    def __init__(self, workdir):
+    ``workers`` > 0 runs Odoo's prefork server: each request in a process of its own, as in
+    production, so concurrent RPC calls really run in parallel transactions. ``extra_addons``
+    are test-only addon directories (never shipped) installed beside the addon.
+    """
+
+    def __init__(self, workdir, workers=0, extra_addons=()):
         self.database = f"tektoro_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.port = free_port()
+        self.gevent_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(workdir) / "odoo-data"
         self.log_path = Path(workdir) / "odoo.log"
+        self.workers = workers
+        self.extra_addons = [Path(path) for path in extra_addons]
         self._process = None
 
     def _command(self, *extra):
         return [
             sys.executable,
-            "-c",
-            "import odoo.cli; odoo.cli.main()",
-            f"--addons-path={odoo_addons_path()}",
+            str(Path(__file__).with_name("run_odoo.py")),
+            f"--addons-path={self.addons_path()}",
             f"--database={self.database}",
             f"--data-dir={self.data_dir}",
             f"--db-filter=^{self.database}$",
             "--max-cron-threads=0",
             "--http-interface=127.0.0.1",
             f"--http-port={self.port}",
-            "--workers=0",
+            f"--gevent-port={self.gevent_port}",
+            f"--workers={self.workers}",
+            # Batch sync calls and pushes held by faults take longer than the defaults allow.
+            "--limit-time-real=900",
+            "--limit-time-cpu=600",
             f"--logfile={self.log_path}",
             "--log-level=warn",
             *extra,
         ]
 
     def install(self):
+        modules = ",".join([MODULE, *(path.name for path in self.extra_addons)])
         subprocess.run(
-            self._command(f"--init={MODULE}", "--stop-after-init"),
+            self._command(f"--init={modules}", "--stop-after-init"),
             check=True,
             cwd=ROOT,
             timeout=600,
         )
 
     def start(self):
-        self._process = subprocess.Popen(self._command(), cwd=ROOT)
+        # A process group of its own: kill() must take the prefork workers down with it.
+        self._process = subprocess.Popen(self._command(), cwd=ROOT, start_new_session=True)
         wait_until(lambda: answers(f"{self.url}/web/health"), 120, "Odoo to serve HTTP")
         return self
+
+    def addons_path(self):
+        return odoo_addons_path(*(path.parent for path in self.extra_addons))
+
+    def kill(self):
+        """SIGKILL the server and its workers at once, as a crash or an OOM kill would."""
+        os.killpg(self._process.pid, signal.SIGKILL)
+        self._process.wait()
+        wait_until(lambda: not answers(f"{self.url}/web/health"), 30, "Odoo to be gone")
 
     def stop(self):
         if self._process is not None and self._process.poll() is None:
@@ -113,7 +137,7 @@ class OdooServer:
             try:
                 self._process.wait(20)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                os.killpg(self._process.pid, signal.SIGKILL)
                 self._process.wait()
         subprocess.run(["dropdb", "--if-exists", "--force", self.database], check=False)
 
@@ -214,6 +238,16 @@ class Sandbox:
 
     def invoices_with_reference(self, reference):
         return self.request("GET", "/v1/invoices", params={"reference": reference})["data"]
+
+    def every_invoice(self):
+        """Every invoice, page by page, however many there are."""
+        invoices, params = [], {"limit": 100}
+        while True:
+            page = self.request("GET", "/v1/invoices", params=params)
+            invoices += page["data"]
+            if not page["has_more"]:
+                return invoices
+            params["starting_after"] = page["data"][-1]["id"]
 
     def all_invoices(self):
         return self.request("GET", "/v1/invoices", params={"limit": 1000})["data"]
@@ -394,3 +428,67 @@ def kill(process, signum=signal.SIGKILL):
     if process.poll() is None:
         process.send_signal(signum)
     return process.communicate(timeout=60)
+
+
+# ---------------------------------------------------------------------------------------------
+# Many invoices at once (set-up for benches and reliability runs, not what they measure)
+
+# Run inside Odoo (python3 -c): make the Odoo twins of the sandbox's invoices with the ORM.
+MAKE_ODOO_INVOICES = r"""
+import json, sys
+import odoo
+from odoo.tools import config
+
+database, addons_path, company_id, data_path = sys.argv[1:5]
+config.parse_config([f"--addons-path={addons_path}", f"--database={database}"])
+remote = json.load(open(data_path))
+registry = odoo.modules.registry.Registry(database)
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"allowed_company_ids": [int(company_id)]})
+    admin = env.ref("base.user_admin")
+    env = env(user=admin.id, su=True)
+    company = env["res.company"].browse(int(company_id))
+    partner = env["res.partner"].create({"name": "Bench customer"})
+    device = env["tektoro.device.model"].create(
+        {"name": "Bench unit", "cost": 0.0, "company_id": company.id}
+    )
+    orders = env["tektoro.work.order"].create([
+        {"partner_id": partner.id, "device_model_id": device.id, "company_id": company.id,
+         "state": "billed"}
+        for _ in remote
+    ])
+    env["tektoro.invoice"].with_context(mail_create_nolog=True).create([
+        {
+            "name": item["reference"], "work_order_id": order.id, "partner_id": partner.id,
+            "company_id": company.id, "currency_id": company.currency_id.id,
+            "invoice_date": "2025-01-02", "items_subtotal": item["total"], "tax_rate": 0.0,
+            "tax_amount": 0.0, "amount_total": item["total"], "state": "sent",
+            "billing_id": item["id"], "billing_state": "synced",
+        }
+        for item, order in zip(remote, orders)
+    ])
+    cr.commit()
+print(len(remote))
+"""
+
+
+def make_remote_invoices(sandbox, prefix, count, threads=8):
+    def create(number):
+        reference = f"{prefix}-{number:06d}"
+        invoice = sandbox.create_foreign_invoice(reference, total=f"{10 + number % 90}.00")
+        return {"reference": reference, "id": invoice["id"], "total": float(invoice["total"])}
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(create, range(1, count + 1)))
+
+
+def make_odoo_twins(odoo_server, company_id, remote, workdir):
+    data_path = Path(workdir) / "remote.json"
+    data_path.write_text(json.dumps(remote))
+    subprocess.run(
+        [sys.executable, "-c", MAKE_ODOO_INVOICES, odoo_server.database, odoo_server.addons_path(),
+         str(company_id), str(data_path)],
+        check=True,
+        cwd="/",
+        capture_output=True,
+    )

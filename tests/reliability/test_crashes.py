@@ -1,0 +1,183 @@
+"""Crashes: the daemon SIGKILLed at random instants while billing events keep coming, and Odoo
+SIGKILLed while a create-and-push is in flight.
+
+    TEKTORO_RELIABILITY_SCALE=full python3 -m pytest tests/reliability/test_crashes.py -s
+"""
+
+import json
+import signal
+import threading
+import time
+from collections import Counter
+
+import pytest
+from daemon.e2e.harness import (
+    ODOO_MISSING,
+    SKIP_REASON,
+    kill,
+    make_odoo_twins,
+    make_remote_invoices,
+    run_daemon,
+    start_daemon,
+    wait_until,
+)
+
+from .common import Outcomes, local_invoices, make_completed_work_orders
+
+pytestmark = pytest.mark.skipif(ODOO_MISSING, reason=SKIP_REASON)
+
+PAID_NOTE = "Paid in the billing system"
+CANCELLED_NOTE = "Cancelled in the billing system"
+
+
+def succeed(result):
+    assert result.returncode == 0, f"daemon exited {result.returncode}:\n{result.stderr[-3000:]}"
+    return result
+
+
+def notes_per_invoice(company, invoice_ids, text):
+    messages = company.admin(
+        "mail.message",
+        "search_read",
+        [("model", "=", "tektoro.invoice"), ("res_id", "in", invoice_ids),
+         ("body", "ilike", text)],
+        ["res_id"],
+    )
+    return Counter(message["res_id"] for message in messages)
+
+
+def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
+    odoo_server, company, scale, rng, tmp_path
+):
+    sandbox = company.sandbox
+    # Each invoice brings two events: invoice.created now, then invoice.paid or .cancelled
+    # while the daemon is being killed.
+    remote = make_remote_invoices(sandbox, f"RL{company.company_id}", scale.events // 2)
+    make_odoo_twins(odoo_server, company.company_id, remote, tmp_path)
+    to_cancel = {item["reference"] for item in rng.sample(remote, len(remote) // 5)}
+
+    def produce():
+        for item in remote:
+            if item["reference"] in to_cancel:
+                sandbox_session_call(sandbox.cancel, item["id"])
+            else:
+                sandbox_session_call(sandbox.pay, item["id"], item["total"])
+
+    producer = threading.Thread(target=produce)
+    producer.start()
+    quick = {
+        "TEKTORO_SYNC_PAGE_SIZE": 50,
+        "TEKTORO_SYNC_EVENTS_INTERVAL": 1,
+        "TEKTORO_SYNC_RETRY_INTERVAL": 3600,
+        "TEKTORO_SYNC_RECONCILE_INTERVAL": 3600,
+    }
+
+    def cursor():
+        found = company.cursor()
+        return found["last_event_id"] if found else 0
+
+    cursors = [cursor()]
+    for _kill in range(scale.daemon_kills):
+        daemon = start_daemon(odoo_server, "run", **quick)
+        time.sleep(rng.uniform(0.2, 3.0))  # start-up, login, mid-page, mid-commit: anywhere
+        kill(daemon, signal.SIGKILL)
+        cursors.append(cursor())
+    producer.join()
+    print(f"cursor after each kill: {cursors}")
+    assert cursors == sorted(cursors), f"the cursor moved back: {cursors}"
+    assert any(0 < value for value in cursors[1:]), f"no kill came after any progress: {cursors}"
+
+    succeed(run_daemon(odoo_server, "once", timeout=600))
+
+    events = every_event(sandbox)
+    assert len(events) == scale.events
+    assert company.cursor()["last_event_id"] == events[-1]["id"]
+    invoices = {
+        invoice["name"]: invoice
+        for invoice in company.admin(
+            "tektoro.invoice",
+            "search_read",
+            [("company_id", "=", company.company_id), ("billing_id", "!=", False)],
+            ["name", "state"],
+        )
+    }
+    expected = {
+        item["reference"]: "cancelled" if item["reference"] in to_cancel else "paid"
+        for item in remote
+    }
+    assert {name: invoice["state"] for name, invoice in invoices.items()} == expected
+    ids_by_state = {state: [invoices[n]["id"] for n, s in expected.items() if s == state]
+                    for state in ("paid", "cancelled")}
+    paid_notes = notes_per_invoice(company, ids_by_state["paid"], PAID_NOTE)
+    cancelled_notes = notes_per_invoice(company, ids_by_state["cancelled"], CANCELLED_NOTE)
+    assert set(paid_notes.values()) == {1} and len(paid_notes) == len(ids_by_state["paid"])
+    assert set(cancelled_notes.values()) == {1}
+    assert len(cancelled_notes) == len(ids_by_state["cancelled"])
+
+
+_sandbox_lock = threading.Lock()
+
+
+def sandbox_session_call(func, *args):
+    with _sandbox_lock:  # the test thread uses the same requests session
+        return func(*args)
+
+
+def every_event(sandbox):
+    events, after = [], 0
+    while True:
+        with _sandbox_lock:
+            page = sandbox.request("GET", "/v1/events", params={"after": after, "limit": 1000})
+        events += page["data"]
+        if not page["has_more"]:
+            return events
+        after = events[-1]["id"]
+
+
+def test_odoo_killed_during_a_push_leaves_a_drift_that_reinvoicing_resolves(
+    odoo_server, company
+):
+    [order_id] = make_completed_work_orders(company, 1)
+    sandbox = company.sandbox
+    # Billing takes 4 s to answer: Odoo is killed while it waits.
+    sandbox.inject({"match": "POST /v1/invoices", "mode": "delay", "seconds": 4})
+    outcomes = Outcomes()
+    click = threading.Thread(
+        target=outcomes.call,
+        args=(company.admin, "tektoro.work.order", "action_create_invoice", order_id),
+    )
+    click.start()
+    try:
+        time.sleep(1.5)
+        odoo_server.kill()
+        click.join()
+    finally:
+        odoo_server.start()
+    assert outcomes.http_errors and not outcomes.results  # the user saw the request fail
+    # The billing system finished the request Odoo no longer waits for.
+    wait_until(lambda: len(sandbox.every_invoice()) == 1, 10, "the held push to complete")
+    [orphan] = sandbox.every_invoice()
+
+    succeed(run_daemon(odoo_server, "once"))
+
+    # Odoo rolled the whole request back: no invoice, the work order still to invoice.
+    assert local_invoices(company) == []
+    order = company.admin.read_one("tektoro.work.order", order_id, ["state"])
+    assert order["state"] == "completed"
+    report = json.loads(succeed(run_daemon(odoo_server, "reconcile", "--json")).stdout)
+    ours = next(c for c in report["companies"] if c["company_id"] == company.company_id)
+    assert [(d["kind"], d["reference"]) for d in ours["drift"]] == [
+        ("missing_here", orphan["reference"])
+    ]
+
+    # The resolution: invoice the work order again. It gets the same number, hence the same
+    # idempotency key and body, and the billing system answers with the invoice it already has.
+    company.admin("tektoro.work.order", "action_create_invoice", order_id)
+    [invoice] = local_invoices(company)
+    assert (invoice["name"], invoice["billing_state"], invoice["billing_id"]) == (
+        orphan["reference"], "synced", orphan["id"]
+    )
+    assert len(sandbox.every_invoice()) == 1
+    report = json.loads(succeed(run_daemon(odoo_server, "reconcile", "--json")).stdout)
+    ours = next(c for c in report["companies"] if c["company_id"] == company.company_id)
+    assert ours["drift"] == []
