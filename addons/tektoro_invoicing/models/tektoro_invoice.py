@@ -161,6 +161,7 @@ class TektoroInvoice(models.Model):
 
     def action_print_pdf(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_url",
             "url": f"/tektoro/invoices/{self.id}/pdf",

@@ -130,6 +130,7 @@ class TektoroWorkOrder(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "tektoro_invoicing.tektoro_invoice_action"
         )
