@@ -212,7 +212,7 @@ class TektoroInvoice(models.Model):
                     work_order.name,
                 )
             ) from None
-        work_order.write({"state": "billed"})
+        work_order._set_state("billed")
         work_order.flush_recordset()
         invoice._billing_push()
         return invoice.with_env(self.env)
