@@ -6,3 +6,4 @@ from . import test_invoice_access
 from . import test_invoice_concurrency
 from . import test_work_order_tour
 from . import test_security
+from . import test_bad_input
