@@ -7,3 +7,4 @@ from . import test_invoice_concurrency
 from . import test_work_order_tour
 from . import test_security
 from . import test_bad_input
+from . import test_model_based
