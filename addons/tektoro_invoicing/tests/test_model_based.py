@@ -12,7 +12,7 @@ sandbox, checking after every step:
 and, once quiet (faults cleared, retry and sync run), that both sides agree: state, total, one
 external invoice per reference.
 
-Default run: TEKTORO_MBT_EXAMPLES=6 examples of TEKTORO_MBT_STEPS=12 steps (well under a
+Default run: TEKTORO_MBT_EXAMPLES=30 examples of TEKTORO_MBT_STEPS=12 steps (well under a
 minute). A long run: TEKTORO_MBT_EXAMPLES=200 TEKTORO_MBT_STEPS=40.
 """
 
@@ -29,7 +29,7 @@ from odoo.tests import tagged
 from .work_order_common import SandboxMixin, WorkOrderCase
 
 _logger = logging.getLogger(__name__)
-EXAMPLES = int(os.environ.get("TEKTORO_MBT_EXAMPLES", "6"))
+EXAMPLES = int(os.environ.get("TEKTORO_MBT_EXAMPLES", "30"))
 STEPS = int(os.environ.get("TEKTORO_MBT_STEPS", "12"))
 FAULT_MODES = ("error_before", "error_after", "timeout_after", "reset_after")
 REMOTE_STATE = {"sent": "open", "paid": "paid", "cancelled": "cancelled"}
@@ -204,4 +204,4 @@ class TestModelBased(SandboxMixin, WorkOrderCase):
             ),
         )
         _logger.info("Model-based run: %s", dict(sorted(tally.items())))
-        self.assertEqual(tally["quiet checks"], EXAMPLES)
+        self.assertGreaterEqual(tally["quiet checks"], EXAMPLES)
