@@ -52,7 +52,7 @@ class TestModelBased(SandboxMixin, WorkOrderCase):
 
         class InvoicingMachine(RuleBasedStateMachine):
             def __init__(self):
-                super().__init__()
+                RuleBasedStateMachine.__init__(self)
                 self.savepoint = case.env.cr.savepoint()
                 case.connect_company(case.company, timeout=0.5)
                 case.clear_faults()
@@ -72,7 +72,7 @@ class TestModelBased(SandboxMixin, WorkOrderCase):
             # -------------------------------------------------------------- rules
 
             @rule(index=st.integers(0, 1), crash=st.booleans())
-            def create(self, index, crash):
+            def create_invoice(self, index, crash):
                 work_order = self.work_orders[index].with_user(case.office)
                 try:
                     if crash:
