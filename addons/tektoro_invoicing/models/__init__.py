@@ -8,3 +8,8 @@ from . import tektoro_invoice_line
 from . import ir_ui_menu
 from . import tektoro_billing_cursor
 from . import tektoro_billing_sync
+from . import ir_actions_report
+from . import tektoro_ticket
+from . import tektoro_master_invoice
+from . import tektoro_master_invoice_counter
+from . import tektoro_client_invoice

@@ -5,6 +5,15 @@ from . import test_invoice_billing
 from . import test_invoice_access
 from . import test_invoice_concurrency
 from . import test_work_order_tour
+from . import test_reports
+from . import test_master_invoice_states
+from . import test_master_invoice_access
+from . import test_master_invoice_refused_inputs
+from . import test_master_invoice_notifications
+from . import test_master_invoice_multi_company
+from . import test_master_invoice_performance
+from . import test_master_invoice_concurrency
+from . import test_master_invoice_tours
 from . import test_security
 from . import test_bad_input
 from . import test_model_based

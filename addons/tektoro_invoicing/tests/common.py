@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -32,3 +34,70 @@ class TektoroCase(TransactionCase):
             company_id=company.id,
             company_ids=[company.id],
         )
+
+
+class TektoroMasterInvoiceCase(TektoroCase):
+    """Clients, tickets and master invoices for the master-invoice tests.
+
+    Test tickets are dated January 2020, away from the demo data's last two months, so that
+    bundling and generation only ever see the tickets a test made.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.client_a = cls.env["res.partner"].create({"name": "Client A", "is_company": True})
+        cls.client_b = cls.env["res.partner"].create({"name": "Client B", "is_company": True})
+        cls.period = {"date_from": "2020-01-01", "date_to": "2020-01-31"}
+
+    @classmethod
+    def _tickets(
+        cls, contractor, client, days, amount=100.0, hours=1.0, state="approved", company=None
+    ):
+        """Tickets of ``contractor`` for ``client``, one per day of January 2020 in ``days``."""
+        company = company or cls.env.company
+        return (
+            cls.env["tektoro.ticket"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "contractor_id": contractor.id,
+                        "client_id": client.id,
+                        "work_date": f"2020-01-{day:02d}",
+                        "description": f"Work of day {day}",
+                        "hours": hours,
+                        "amount": amount,
+                        "state": state,
+                        "company_id": company.id,
+                    }
+                    for day in days
+                ]
+            )
+            .sudo(False)
+        )
+
+    @contextmanager
+    def assertRefused(self, exception, pattern):
+        """assertRaisesRegex that rolls back what the refused call wrote, as a request would."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
+
+    def flush_tracking(self):
+        """Post the chatter tracking now, as the end of a request does."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def _master_invoice(self, contractor=None, **values):
+        contractor = contractor or self.contractor
+        return (
+            self.env["tektoro.master.invoice"]
+            .with_user(contractor)
+            .create({**self.period, **values})
+        )
+
+    def _submitted_invoice(self, contractor=None, **values):
+        invoice = self._master_invoice(contractor, **values)
+        invoice.action_submit()
+        return invoice

@@ -1,0 +1,299 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+MANAGER_GROUP = "tektoro_invoicing.group_manager"
+ACTIVE_STATES = ("draft", "sent", "paid")
+
+
+class TektoroClientInvoice(models.Model):
+    """What a client is billed for a period: one per client, made from approved tickets.
+
+    Like master invoices, they claim tickets with one set-based UPDATE on the tickets' single
+    ``client_invoice_id`` column; cancelling gives the tickets back.
+    """
+
+    _name = "tektoro.client.invoice"
+    _description = "Client Master Invoice"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_to desc, id desc"
+    _check_company_auto = True
+
+    # Set by generation and the actions only.
+    _LOCKED_FIELDS = frozenset(
+        {
+            "name",
+            "client_id",
+            "date_from",
+            "date_to",
+            "ticket_ids",
+            "ticket_count",
+            "amount_total",
+            "company_id",
+            "state",
+            "sent_at",
+            "paid_at",
+            "cancelled_at",
+        }
+    )
+
+    name = fields.Char(string="Number", readonly=True, copy=False, default="/", index="trigram")
+    client_id = fields.Many2one(
+        "res.partner",
+        required=True,
+        readonly=True,
+        index=True,
+        check_company=True,
+        tracking=True,
+    )
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    ticket_ids = fields.One2many(
+        "tektoro.ticket", "client_invoice_id", string="Tickets", readonly=True
+    )
+    ticket_count = fields.Integer(readonly=True, copy=False)
+    amount_total = fields.Monetary(
+        string="Total", currency_field="currency_id", readonly=True, copy=False, tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    note = fields.Text(string="Notes")
+    state = fields.Selection(
+        [("draft", "Draft"), ("sent", "Sent"), ("paid", "Paid"), ("cancelled", "Cancelled")],
+        default="draft",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    sent_at = fields.Datetime(readonly=True, copy=False)
+    paid_at = fields.Datetime(readonly=True, copy=False)
+    cancelled_at = fields.Datetime(readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("period_ordered", "CHECK(date_to >= date_from)", "The period must end after it starts."),
+    ]
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise UserError(
+                _("Client invoices are generated for a period, not created one by one.")
+            )
+        invoices = super().create(vals_list)
+        sequence = self.env["ir.sequence"]
+        for invoice in invoices:
+            invoice.name = sequence.with_company(invoice.company_id).next_by_code(
+                "tektoro.client.invoice"
+            )
+        return invoices
+
+    def write(self, vals):
+        if not self.env.su:
+            if self._LOCKED_FIELDS & set(vals):
+                raise UserError(
+                    _("Client invoices change through their actions (send, mark as paid, cancel).")
+                )
+            if "note" in vals:
+                self._check_manager()
+                for invoice in self:
+                    if invoice.state not in ("draft", "sent"):
+                        raise UserError(_("%s can no longer be changed.", invoice.name))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_draft_or_cancelled(self):
+        for invoice in self:
+            if invoice.state not in ("draft", "cancelled"):
+                raise UserError(_("%s can't be deleted: cancel it instead.", invoice.name))
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    @api.model
+    @api.returns("self")
+    def generate_for_period(self, date_from, date_to, client_ids=None):
+        """One draft invoice per client, from approved tickets on no active client invoice."""
+        self._check_manager()
+        self.check_access("create")
+        self.env["tektoro.master.invoice"]._check_period_values(date_from, date_to)
+        if client_ids is not None and (
+            not isinstance(client_ids, (list, tuple))
+            or not all(isinstance(i, int) for i in client_ids)
+        ):
+            raise UserError(_("Clients must be given as a list of ids."))
+        clients = self.env["res.partner"].browse(client_ids or [])
+        clients.check_access("read")
+        return self._do_generate(
+            fields.Date.to_date(date_from), fields.Date.to_date(date_to), client_ids
+        )
+
+    def action_send(self):
+        self._check_transition(("draft",), _("Only draft client invoices can be sent."))
+        self.sudo().write({"state": "sent", "sent_at": fields.Datetime.now()})
+        return True
+
+    def action_mark_paid(self):
+        self._check_transition(("sent",), _("Only sent client invoices can be marked as paid."))
+        self.sudo().write({"state": "paid", "paid_at": fields.Datetime.now()})
+        return True
+
+    def action_cancel(self):
+        self._check_transition(
+            ("draft", "sent"),
+            _("Only draft or sent client invoices can be cancelled; a paid one stays."),
+        )
+        self._do_cancel()
+        return True
+
+    def action_print(self):
+        """The PDF document, named after the invoice number."""
+        return self.env.ref("tektoro_invoicing.report_tektoro_client_invoice").report_action(self)
+
+    @api.model
+    def retrieve_dashboard(self, domain=None):
+        """Figures of the review page's header for the client invoices matching ``domain``."""
+        self.check_access("read")
+        [(count, total, clients)] = self._read_group(
+            list(domain or []), [], ["__count", "amount_total:sum", "client_id:count_distinct"]
+        )
+        return {
+            "invoice_count": count,
+            "amount_total": total or 0.0,
+            "client_count": clients or 0,
+            "currency_id": self.env.company.currency_id.id,
+        }
+
+    # ------------------------------------------------------------
+    # Guards
+    # ------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only TekToro managers can manage client invoices."))
+
+    def _check_transition(self, from_states, message):
+        self._check_manager()
+        self.check_access("write")
+        for invoice in self:
+            if invoice.state not in from_states:
+                raise UserError(
+                    _("%(message)s (%(invoice)s)", message=message, invoice=invoice.name)
+                )
+
+    # ------------------------------------------------------------
+    # Mutations
+    # ------------------------------------------------------------
+
+    def _do_generate(self, date_from, date_to, client_ids):
+        Ticket = self.env["tektoro.ticket"]
+        Ticket.flush_model()
+        company = self.env.company
+        ticket_scope = SQL(
+            """
+                 t.client_invoice_id IS NULL
+             AND t.state = 'approved'
+             AND t.company_id = %(company)s
+             AND t.work_date BETWEEN %(date_from)s AND %(date_to)s
+            """,
+            company=company.id,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        if client_ids:
+            ticket_scope = SQL("%s AND t.client_id = ANY(%s)", ticket_scope, list(client_ids))
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT t.client_id FROM tektoro_ticket t WHERE %s ORDER BY 1",
+                ticket_scope,
+            )
+        )
+        if not rows:
+            raise UserError(
+                _(
+                    "No approved ticket from %(date_from)s to %(date_to)s awaits a client invoice.",
+                    date_from=date_from,
+                    date_to=date_to,
+                )
+            )
+        invoices = self.sudo().create(
+            [
+                {
+                    "client_id": client_id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "company_id": company.id,
+                }
+                for (client_id,) in rows
+            ]
+        )
+        invoices.flush_recordset()
+        claimed = self.env.execute_query(
+            SQL(
+                """
+                UPDATE tektoro_ticket t
+                   SET client_invoice_id = m.invoice_id
+                  FROM unnest(%(clients)s::int[], %(invoices)s::int[]) AS m(client_id, invoice_id)
+                 WHERE t.client_id = m.client_id AND %(scope)s
+             RETURNING t.client_invoice_id
+                """,
+                clients=[invoice.client_id.id for invoice in invoices],
+                invoices=invoices.ids,
+                scope=ticket_scope,
+            )
+        )
+        Ticket.invalidate_model(["client_invoice_id"])
+        invoices.invalidate_recordset(["ticket_ids"])
+        used = invoices.browse({invoice_id for (invoice_id,) in claimed})
+        (invoices - used).unlink()
+        used._update_totals()
+        return used.with_env(self.env)
+
+    def _update_totals(self):
+        groups = (
+            self.env["tektoro.ticket"]
+            .sudo()
+            ._read_group(
+                [("client_invoice_id", "in", self.ids)],
+                ["client_invoice_id"],
+                ["__count", "amount:sum"],
+            )
+        )
+        totals = {invoice.id: (count, amount) for invoice, count, amount in groups}
+        for invoice in self:
+            count, amount = totals.get(invoice.id, (0, 0.0))
+            invoice.sudo().write({"ticket_count": count, "amount_total": amount})
+
+    def _do_cancel(self):
+        self.env["tektoro.ticket"].sudo().search([("client_invoice_id", "in", self.ids)]).write(
+            {"client_invoice_id": False}
+        )
+        self.sudo().write({"state": "cancelled", "cancelled_at": fields.Datetime.now()})
+
+    # ------------------------------------------------------------
+    # Mail
+    # ------------------------------------------------------------
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "state" in init_values:
+            subtype = {
+                "sent": "tektoro_invoicing.mt_client_invoice_sent",
+                "paid": "tektoro_invoicing.mt_client_invoice_paid",
+                "cancelled": "tektoro_invoicing.mt_client_invoice_cancelled",
+            }.get(self.state)
+            if subtype:
+                return self.env.ref(subtype)
+        return super()._track_subtype(init_values)

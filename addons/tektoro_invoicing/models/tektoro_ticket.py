@@ -1,0 +1,205 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+
+MANAGER_GROUP = "tektoro_invoicing.group_manager"
+
+
+class TektoroTicket(models.Model):
+    """A contractor's unit of billable work, bundled later into master and client invoices.
+
+    The links to invoices are written only by the bundling code (set-based SQL under the
+    superuser), never by a caller: a single many2one per kind of invoice is what guarantees that a
+    ticket is never on two of them.
+    """
+
+    _name = "tektoro.ticket"
+    _description = "Contractor Ticket"
+    _order = "work_date desc, id desc"
+    _check_company_auto = True
+
+    # Written by the invoices' bundling code only.
+    _BUNDLE_FIELDS = frozenset({"master_invoice_id", "client_invoice_id"})
+    # What an approved ticket freezes.
+    _WORK_FIELDS = frozenset(
+        {"contractor_id", "client_id", "work_date", "description", "hours", "amount", "company_id"}
+    )
+
+    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    contractor_id = fields.Many2one(
+        "res.users",
+        required=True,
+        index=True,
+        default=lambda self: self.env.user,
+        check_company=True,
+        domain="[('share', '=', False)]",
+    )
+    client_id = fields.Many2one("res.partner", required=True, index=True, check_company=True)
+    work_date = fields.Date(required=True, default=fields.Date.context_today)
+    description = fields.Char(required=True)
+    hours = fields.Float(digits=(16, 2))
+    amount = fields.Monetary(currency_field="currency_id")
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    state = fields.Selection(
+        [("draft", "Draft"), ("approved", "Approved")],
+        default="draft",
+        required=True,
+        copy=False,
+        readonly=True,
+    )
+    master_invoice_id = fields.Many2one(
+        "tektoro.master.invoice",
+        readonly=True,
+        copy=False,
+        index=True,
+        ondelete="set null",
+        check_company=True,
+    )
+    client_invoice_id = fields.Many2one(
+        "tektoro.client.invoice",
+        readonly=True,
+        copy=False,
+        index=True,
+        ondelete="set null",
+        check_company=True,
+    )
+
+    # Bundling rewrites thousands of ticket rows at once, and every index on the table is paid for
+    # on every rewritten row: the table keeps only the indexes its lookups need. Unbundled approved
+    # tickets, the ones bundling looks for, have a partial index that claimed rows simply leave.
+    _sql_constraints = [
+        # The bundling code only claims approved tickets; this keeps the database honest too.
+        (
+            "bundled_tickets_are_approved",
+            "CHECK(state = 'approved' OR num_nulls(master_invoice_id, client_invoice_id) = 2)",
+            "Only approved tickets can be on an invoice.",
+        ),
+    ]
+
+    def init(self):
+        self.env.cr.execute(
+            SQL(
+                """
+                CREATE INDEX IF NOT EXISTS tektoro_ticket_unbundled_index
+                    ON tektoro_ticket (contractor_id, work_date)
+                 WHERE state = 'approved' AND master_invoice_id IS NULL
+                """
+            )
+        )
+
+    # ------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------
+
+    @api.constrains("hours", "amount")
+    def _check_not_negative(self):
+        for ticket in self:
+            if ticket.hours < 0:
+                raise ValidationError(
+                    _("The hours of ticket %(ticket)s can't be negative.", ticket=ticket.name)
+                )
+            if ticket.amount < 0:
+                raise ValidationError(
+                    _("The amount of ticket %(ticket)s can't be negative.", ticket=ticket.name)
+                )
+
+    # ------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            for vals in vals_list:
+                self._check_caller_vals(vals)
+        sequence = self.env["ir.sequence"].sudo()
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = sequence.next_by_code("tektoro.ticket") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_caller_vals(vals)
+            if self._WORK_FIELDS & set(vals):
+                for ticket in self:
+                    if ticket.state == "approved":
+                        raise UserError(
+                            _("Ticket %s is approved and can no longer be changed.", ticket.name)
+                        )
+        return super().write(vals)
+
+    def _check_caller_vals(self, vals):
+        """Refuse what only the workflow may set, whoever calls create() or write()."""
+        if self._BUNDLE_FIELDS & set(vals):
+            raise UserError(
+                _("Tickets join and leave invoices through the invoices' own actions only.")
+            )
+        if "state" in vals and vals["state"] != "draft":
+            raise UserError(_("Tickets are approved with the Approve action only."))
+        if "contractor_id" in vals and not self.env.user.has_group(MANAGER_GROUP):
+            if vals["contractor_id"] != self.env.uid:
+                raise AccessError(_("You can only record tickets for yourself."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_approved(self):
+        for ticket in self:
+            if ticket.state == "approved":
+                raise UserError(_("Ticket %s is approved and can't be deleted.", ticket.name))
+
+    # ------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------
+
+    def action_approve(self):
+        self._check_manager()
+        self.check_access("write")
+        for ticket in self:
+            if ticket.state != "draft":
+                raise UserError(_("Ticket %s is already approved.", ticket.name))
+            if ticket.contractor_id == self.env.user:
+                raise UserError(_("You can't approve your own ticket %s.", ticket.name))
+        self._do_set_state("approved")
+        return True
+
+    def action_reset_to_draft(self):
+        self._check_manager()
+        self.check_access("write")
+        for ticket in self:
+            if ticket.state != "approved":
+                raise UserError(_("Ticket %s is not approved.", ticket.name))
+            if ticket.master_invoice_id or ticket.client_invoice_id:
+                raise UserError(
+                    _("Ticket %s is on an invoice: remove it from the invoice first.", ticket.name)
+                )
+        self._do_set_state("draft")
+        return True
+
+    def action_remove_from_master_invoice(self):
+        """Take tickets off their master invoice while it is still being prepared."""
+        invoices = self.master_invoice_id
+        if not invoices:
+            return True
+        invoices._check_editable_by_caller()
+        self.check_access("read")
+        self.env["tektoro.ticket"].flush_model(["master_invoice_id"])
+        self.sudo()._do_unlink_master_invoice()
+        invoices._update_totals()
+        return True
+
+    # ------------------------------------------------------------
+    # Private
+    # ------------------------------------------------------------
+
+    def _check_manager(self):
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(_("Only TekToro managers can do this."))
+
+    def _do_set_state(self, state):
+        self.sudo().write({"state": state})
+
+    def _do_unlink_master_invoice(self):
+        self.sudo().write({"master_invoice_id": False})

@@ -1,0 +1,367 @@
+from odoo.tests import Form, tagged
+
+from .common import TektoroMasterInvoiceCase
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
+    def test_create_bundles_approved_unbundled_tickets_of_the_period(self):
+        in_period = self._tickets(self.contractor, self.client_a, [2, 3], amount=150)
+        in_period |= self._tickets(self.contractor, self.client_b, [31], amount=75.5, hours=2)
+        draft = self._tickets(self.contractor, self.client_a, [4], state="draft")
+        other_contractor = self._tickets(self.contractor_2, self.client_a, [5])
+        outside = (
+            self.env["tektoro.ticket"]
+            .sudo()
+            .create(
+                {
+                    "contractor_id": self.contractor.id,
+                    "client_id": self.client_a.id,
+                    "work_date": "2020-02-01",
+                    "description": "Next month",
+                    "amount": 10,
+                    "state": "approved",
+                }
+            )
+        )
+
+        invoice = self._master_invoice(note="January")
+
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "name": "JD-MINV-001",
+                    "contractor_id": self.contractor.id,
+                    "state": "draft",
+                    "ticket_count": 3,
+                    "client_count": 2,
+                    "amount_total": 375.5,
+                    "note": "January",
+                }
+            ],
+        )
+        self.assertEqual(invoice.ticket_ids, in_period)
+        self.assertFalse((draft | other_contractor | outside).master_invoice_id)
+
+    def test_numbers_follow_each_contractor(self):
+        self._tickets(self.contractor, self.client_a, [1, 2])
+        self._tickets(self.contractor_2, self.client_a, [1])
+        first = self._master_invoice(date_from="2020-01-01", date_to="2020-01-01")
+        other = self._master_invoice(self.contractor_2)
+        second = self._master_invoice(date_from="2020-01-02", date_to="2020-01-02")
+        self.assertEqual(
+            (first | other | second).mapped("name"), ["JD-MINV-001", "MM-MINV-001", "JD-MINV-002"]
+        )
+
+    def test_client_filter_bundles_only_that_client(self):
+        tickets_a = self._tickets(self.contractor, self.client_a, [1, 2])
+        tickets_b = self._tickets(self.contractor, self.client_b, [3])
+        invoice = self._master_invoice(client_id=self.client_a.id)
+        self.assertRecordValues(
+            invoice, [{"ticket_count": 2, "client_count": 1, "amount_total": 200}]
+        )
+        self.assertEqual(invoice.ticket_ids, tickets_a)
+        self.assertFalse(tickets_b.master_invoice_id)
+
+    def test_full_workflow_with_rejection_and_resubmission(self):
+        self._tickets(self.contractor, self.client_a, [1, 2])
+        invoice = self._master_invoice()
+        self.flush_tracking()  # created in one request, submitted in the next
+        invoice.action_submit()
+        self.flush_tracking()
+        self.assertRecordValues(invoice, [{"state": "submitted", "approver_id": False}])
+        self.assertTrue(invoice.submitted_at)
+
+        as_manager = invoice.with_user(self.manager)
+        as_manager.action_reject("Day 2 is not ours.")
+        self.flush_tracking()
+        self.assertRecordValues(
+            invoice, [{"state": "rejected", "rejection_message": "Day 2 is not ours."}]
+        )
+        self.assertTrue(invoice.rejected_at)
+
+        # Revise: take a ticket off, then resubmit.
+        invoice.ticket_ids.filtered(
+            lambda t: t.work_date.day == 2
+        ).action_remove_from_master_invoice()
+        self.assertRecordValues(invoice, [{"ticket_count": 1, "amount_total": 100}])
+        invoice.action_submit()
+        self.flush_tracking()
+        self.assertRecordValues(invoice, [{"state": "submitted"}])
+
+        as_manager.action_approve("Thanks, John.")
+        self.flush_tracking()
+        self.assertRecordValues(
+            invoice,
+            [
+                {
+                    "state": "approved",
+                    "approver_id": self.manager.id,
+                    "approval_message": "Thanks, John.",
+                }
+            ],
+        )
+        self.assertTrue(invoice.approved_at)
+
+        as_manager.action_mark_paid()
+        self.flush_tracking()
+        self.assertRecordValues(invoice, [{"state": "paid"}])
+        self.assertTrue(invoice.paid_at)
+
+        tracked = invoice.sudo().message_ids.tracking_value_ids.filtered(
+            lambda v: v.field_id.name == "state"
+        )
+        self.assertEqual(
+            sorted(tracked.mapped("new_value_char")),
+            sorted(["Submitted", "Rejected", "Submitted", "Approved", "Paid"]),
+        )
+
+    def test_approve_without_message(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        invoice.with_user(self.manager).action_approve()
+        self.assertRecordValues(invoice, [{"state": "approved", "approval_message": False}])
+
+    def test_refresh_adds_newly_approved_tickets(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._master_invoice()
+        late = self._tickets(self.contractor, self.client_a, [20], amount=50)
+        elsewhere = self._tickets(self.contractor, self.client_a, [21], state="draft")
+        invoice.action_refresh_tickets()
+        self.assertRecordValues(invoice, [{"ticket_count": 2, "amount_total": 150}])
+        self.assertIn(late, invoice.ticket_ids)
+        self.assertNotIn(elsewhere, invoice.ticket_ids)
+
+    def test_deleting_a_draft_releases_its_tickets(self):
+        tickets = self._tickets(self.contractor, self.client_a, [1, 2])
+        invoice = self._master_invoice()
+        invoice.unlink()
+        self.assertFalse(tickets.master_invoice_id)
+        # Released tickets go on the next invoice.
+        self.assertEqual(self._master_invoice().ticket_ids, tickets)
+
+    def test_submitting_schedules_review_for_managers_and_review_closes_it(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        activity_type = self.env.ref("tektoro_invoicing.mail_act_master_invoice_approval")
+        activities = invoice.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+        self.assertIn(self.manager, activities.user_id)
+        self.assertNotIn(self.contractor, activities.user_id)
+
+        invoice.with_user(self.manager).action_approve("OK")
+        self.assertFalse(invoice.activity_ids)
+        done = self.env["mail.message"].search(
+            [
+                ("model", "=", invoice._name),
+                ("res_id", "=", invoice.id),
+                ("mail_activity_type_id", "=", activity_type.id),
+            ]
+        )
+        self.assertEqual(len(done), 1, "the reviewer's activity is marked done, once")
+
+    def test_review_wizard_approves_and_rejects(self):
+        self._tickets(self.contractor, self.client_a, [1, 2])
+        first = self._submitted_invoice(date_from="2020-01-01", date_to="2020-01-01")
+        second = self._submitted_invoice(date_from="2020-01-02", date_to="2020-01-02")
+
+        action = (
+            first.with_user(self.manager)
+            .with_context(review_decision="approve")
+            .action_open_review_wizard()
+        )
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
+        )
+        wizard.message = "Well done"
+        wizard.save().action_confirm()
+        self.assertRecordValues(first, [{"state": "approved", "approval_message": "Well done"}])
+
+        action = (
+            second.with_user(self.manager)
+            .with_context(review_decision="reject")
+            .action_open_review_wizard()
+        )
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
+        )
+        wizard.message = "Hours are wrong"
+        wizard.save().action_confirm()
+        self.assertRecordValues(
+            second, [{"state": "rejected", "rejection_message": "Hours are wrong"}]
+        )
+
+    def test_create_wizard_opens_the_new_invoice(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        wizard = Form(self.env["tektoro.master.invoice.create.wizard"].with_user(self.contractor))
+        wizard.date_from = "2020-01-01"
+        wizard.date_to = "2020-01-31"
+        wizard.client_id = self.client_a
+        action = wizard.save().action_create()
+        invoice = self.env["tektoro.master.invoice"].browse(action["res_id"])
+        self.assertRecordValues(
+            invoice, [{"name": "JD-MINV-001", "client_id": self.client_a.id, "ticket_count": 1}]
+        )
+
+    def test_ticket_approval_by_a_manager(self):
+        ticket = self._tickets(self.contractor, self.client_a, [1], state="draft")
+        ticket.with_user(self.manager).action_approve()
+        self.assertRecordValues(ticket, [{"state": "approved"}])
+        ticket.with_user(self.manager).action_reset_to_draft()
+        self.assertRecordValues(ticket, [{"state": "draft"}])
+
+
+@tagged("post_install", "-at_install")
+class TestClientInvoiceStates(TektoroMasterInvoiceCase):
+    def _generate(self, **kwargs):
+        return (
+            self.env["tektoro.client.invoice"]
+            .with_user(self.manager)
+            .generate_for_period("2020-01-01", "2020-01-31", **kwargs)
+        )
+
+    def test_generate_one_invoice_per_client(self):
+        tickets_a = self._tickets(self.contractor, self.client_a, [1, 2], amount=100)
+        tickets_a |= self._tickets(self.contractor_2, self.client_a, [3], amount=50)
+        tickets_b = self._tickets(self.contractor, self.client_b, [4], amount=30)
+        self._tickets(self.contractor, self.client_b, [5], state="draft")
+
+        invoices = self._generate()
+
+        self.assertRecordValues(
+            invoices.sorted(lambda invoice: invoice.client_id.name),
+            [
+                {
+                    "client_id": self.client_a.id,
+                    "state": "draft",
+                    "ticket_count": 3,
+                    "amount_total": 250,
+                },
+                {
+                    "client_id": self.client_b.id,
+                    "state": "draft",
+                    "ticket_count": 1,
+                    "amount_total": 30,
+                },
+            ],
+        )
+        self.assertEqual(tickets_a.client_invoice_id.client_id, self.client_a)
+        self.assertEqual(tickets_b.client_invoice_id.client_id, self.client_b)
+        self.assertTrue(all(name.startswith("CINV-") for name in invoices.mapped("name")))
+
+    def test_generate_skips_tickets_on_an_active_client_invoice(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        first = self._generate()
+        new = self._tickets(self.contractor, self.client_a, [2], amount=40)
+        second = self._generate()
+        self.assertEqual(second.ticket_ids, new)
+        self.assertRecordValues(first | second, [{"ticket_count": 1}, {"ticket_count": 1}])
+
+    def test_generate_for_chosen_clients(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        tickets_b = self._tickets(self.contractor, self.client_b, [1])
+        invoices = self._generate(client_ids=[self.client_b.id])
+        self.assertEqual(invoices.ticket_ids, tickets_b)
+
+    def test_send_pay_and_cancel(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        tickets_b = self._tickets(self.contractor, self.client_b, [2])
+        invoices = (
+            self._generate().with_user(self.manager).sorted(lambda invoice: invoice.client_id.name)
+        )
+        paid, cancelled = invoices
+        paid.action_send()
+        self.assertRecordValues(paid, [{"state": "sent"}])
+        paid.action_mark_paid()
+        self.assertRecordValues(paid, [{"state": "paid"}])
+        self.assertTrue(paid.paid_at)
+
+        cancelled.action_send()
+        cancelled.action_cancel()
+        self.assertRecordValues(cancelled, [{"state": "cancelled"}])
+        self.assertFalse(tickets_b.client_invoice_id)
+        # The released tickets can be invoiced again.
+        self.assertEqual(self._generate().ticket_ids, tickets_b)
+
+    def test_generate_wizard(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        wizard = Form(self.env["tektoro.client.invoice.generate.wizard"].with_user(self.manager))
+        wizard.date_from = "2020-01-01"
+        wizard.date_to = "2020-01-31"
+        action = wizard.save().action_generate()
+        invoices = self.env["tektoro.client.invoice"].search(action["domain"])
+        self.assertRecordValues(invoices, [{"client_id": self.client_a.id, "ticket_count": 1}])
+
+    def test_dashboards_follow_the_domain(self):
+        self._tickets(self.contractor, self.client_a, [1, 2], amount=100)
+        self._tickets(self.contractor, self.client_b, [3], amount=50)
+        self._tickets(self.contractor_2, self.client_b, [4], amount=7)
+        mine = self._submitted_invoice()
+        self._master_invoice(self.contractor_2)
+        Master = self.env["tektoro.master.invoice"].with_user(self.manager)
+        domain = [("contractor_id", "in", [self.contractor.id, self.contractor_2.id])]
+        self.assertEqual(
+            Master.retrieve_dashboard(domain),
+            {
+                "invoice_count": 2,
+                "amount_total": 257.0,
+                "client_count": 2,
+                "currency_id": self.env.company.currency_id.id,
+            },
+        )
+        submitted = [*domain, ("state", "=", "submitted")]
+        self.assertEqual(
+            Master.retrieve_dashboard(submitted),
+            {
+                "invoice_count": 1,
+                "amount_total": mine.amount_total,
+                "client_count": 2,
+                "currency_id": self.env.company.currency_id.id,
+            },
+        )
+
+        invoices = self._generate()
+        Client = self.env["tektoro.client.invoice"].with_user(self.manager)
+        self.assertEqual(
+            Client.retrieve_dashboard([("id", "in", invoices.ids)]),
+            {
+                "invoice_count": 2,
+                "amount_total": 257.0,
+                "client_count": 2,
+                "currency_id": self.env.company.currency_id.id,
+            },
+        )
+        self.assertEqual(
+            Client.retrieve_dashboard(
+                [("id", "in", invoices.ids), ("client_id", "=", self.client_b.id)]
+            ),
+            {
+                "invoice_count": 1,
+                "amount_total": 57.0,
+                "client_count": 1,
+                "currency_id": self.env.company.currency_id.id,
+            },
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoicePrint(TektoroMasterInvoiceCase):
+    def test_both_invoices_print_their_tickets(self):
+        self._tickets(self.contractor, self.client_a, [1], amount=75)
+        master = self._master_invoice()
+        client = (
+            self.env["tektoro.client.invoice"]
+            .with_user(self.manager)
+            .generate_for_period("2020-01-01", "2020-01-31")
+        )
+        Report = self.env["ir.actions.report"].with_user(self.manager)
+        for xmlid, invoice in (
+            ("tektoro_invoicing.report_tektoro_master_invoice", master),
+            ("tektoro_invoicing.report_tektoro_client_invoice", client),
+        ):
+            with self.subTest(report=xmlid):
+                html, _type = Report._render_qweb_html(xmlid, invoice.ids)
+                html = html.decode()
+                self.assertIn(invoice.name, html)
+                self.assertIn(invoice.ticket_ids.name, html)
+                self.assertIn("Work of day 1", html)

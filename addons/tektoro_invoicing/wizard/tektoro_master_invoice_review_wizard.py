@@ -1,0 +1,30 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+
+class TektoroMasterInvoiceReviewWizard(models.TransientModel):
+    """The approve / reject dialog: the manager's message goes to the contractor."""
+
+    _name = "tektoro.master.invoice.review.wizard"
+    _description = "Approve or Reject Master Invoices"
+
+    master_invoice_ids = fields.Many2many(
+        "tektoro.master.invoice", string="Invoices", required=True
+    )
+    decision = fields.Selection(
+        [("approve", "Approve"), ("reject", "Reject")], required=True, default="approve"
+    )
+    message = fields.Text(
+        help="Sent to the contractor. Optional when approving, required when rejecting."
+    )
+
+    def action_confirm(self):
+        self.ensure_one()
+        invoices = self.master_invoice_ids
+        if self.decision == "approve":
+            invoices.action_approve(message=self.message)
+        else:
+            if not (self.message or "").strip():
+                raise UserError(_("Say why the invoice is rejected: the message is required."))
+            invoices.action_reject(message=self.message)
+        return {"type": "ir.actions.act_window_close"}

@@ -1,0 +1,109 @@
+"""The parts of the foundation no other test exercises: the Compose file, the Dockerfile, the
+manifest and the installed console scripts. No Docker engine runs here, so the Compose file is
+checked by reading it."""
+
+import ast
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = ROOT / "addons" / "tektoro_invoicing"
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    return ast.literal_eval((ADDON / "__manifest__.py").read_text())
+
+
+def test_compose_runs_the_four_services(compose):
+    assert {"db", "odoo", "billing", "sync"} <= set(compose["services"])
+
+
+def test_compose_db_is_postgres_with_a_healthcheck(compose):
+    db = compose["services"]["db"]
+    assert db["image"].startswith("postgres:")
+    assert "pg_isready" in " ".join(db["healthcheck"]["test"])
+
+
+def test_compose_odoo_is_the_official_image_with_the_addon_installed(compose):
+    odoo = compose["services"]["odoo"]
+    assert odoo["image"] == "odoo:18"
+    assert "./addons:/mnt/extra-addons:ro" in odoo["volumes"]
+    assert odoo["depends_on"]["db"]["condition"] == "service_healthy"
+    assert "8069:8069" in odoo["ports"]
+    start = ROOT / "docker" / "odoo-start.sh"
+    assert f"./{start.relative_to(ROOT)}:/usr/local/bin/{odoo['command'][0]}:ro" in odoo["volumes"]
+    script = start.read_text()
+    assert "--init=tektoro_invoicing --without-demo=False" in script
+    assert odoo["environment"]["TEKTORO_BILLING_URL"] == "http://billing:8070"
+
+
+def test_compose_odoo_and_sandbox_share_one_api_key(compose):
+    odoo, billing = compose["services"]["odoo"], compose["services"]["billing"]
+    key = odoo["environment"]["TEKTORO_BILLING_API_KEY"]
+    assert key and billing["environment"]["TEKTORO_BILLING_API_KEY"] == key
+    assert "--api-key" not in billing["command"]
+
+
+def test_compose_sandbox_and_daemon_share_the_repo_dockerfile(compose):
+    billing, sync = compose["services"]["billing"], compose["services"]["sync"]
+    assert billing["build"] == sync["build"] == "."
+    assert billing["command"][0] == "tektoro-billing-sandbox"
+    assert {"--port", "--db"} <= set(billing["command"])
+    assert sync["command"] == ["tektoro-sync", "run"]
+    assert {"TEKTORO_ODOO_URL", "TEKTORO_ODOO_DB", "TEKTORO_ODOO_LOGIN",
+            "TEKTORO_ODOO_PASSWORD"} <= set(sync["environment"])
+    assert sync["environment"]["TEKTORO_ODOO_URL"] == "http://odoo:8069"
+
+
+def test_compose_runs_the_addon_tests_in_the_odoo_image(compose):
+    tests = compose["services"]["odoo-tests"]
+    assert tests["image"] == "odoo:18"
+    assert "test" in tests["profiles"]
+    assert "--test-enable" in tests["command"]
+    assert "--test-tags=/tektoro_invoicing" in tests["command"]
+
+
+def test_dockerfile_installs_both_packages():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "COPY billing_sandbox" in dockerfile
+    assert "COPY sync_daemon" in dockerfile
+    assert "pip install --no-cache-dir ." in dockerfile
+
+
+def test_manifest_declares_what_odoo_and_the_oca_need(manifest):
+    assert manifest["version"] == "18.0.1.0.0"
+    assert manifest["license"] == "LGPL-3"
+    assert {"author", "website", "category"} <= set(manifest)
+    assert {"base", "mail", "web"} <= set(manifest["depends"])
+
+
+def test_every_file_the_manifest_loads_exists(manifest):
+    listed = manifest["data"] + manifest.get("demo", [])
+    missing = [name for name in listed if not (ADDON / name).is_file()]
+    assert missing == []
+
+
+def test_addon_ships_icon_readme_fragments_and_translation_template():
+    assert (ADDON / "static/description/icon.png").read_bytes().startswith(b"\x89PNG")
+    for fragment in ("DESCRIPTION", "USAGE", "CONFIGURE"):
+        assert (ADDON / "readme" / f"{fragment}.md").read_text().strip()
+    assert 'msgid ""' in (ADDON / "i18n/tektoro_invoicing.pot").read_text()
+
+
+@pytest.mark.parametrize("script", ["tektoro-billing-sandbox", "tektoro-sync"])
+def test_console_scripts_answer_help(script):
+    path = shutil.which(script)
+    assert path, f"{script} is not installed: run pip install ."
+    result = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage:" in result.stdout.lower()
