@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # nosec B404
 import sys
 import tempfile
 import time
@@ -170,8 +170,9 @@ class SandboxProcess:
         else:
             args += ["--api-key", self.api_key]
         with open(self.log_path, "ab") as log:
-            # Its own session, so kill() can take down the worker with the master.
-            self._process = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+            # Its own session, so kill() can take down the worker with the master. The command is
+            # our interpreter (or the caller's own sandbox command) and arguments we built.
+            self._process = subprocess.Popen(  # noqa: S603 # nosec B603
                 args, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
             )
 

@@ -1,7 +1,7 @@
 import functools
 import logging
 import math
-import subprocess
+import subprocess  # nosec B404
 
 import lxml.html
 from odoo import models
@@ -37,7 +37,8 @@ def wkhtmltopdf_draws_headers():
     others, Debian's among them, ignore both and the company letterhead silently disappears.
     """
     try:
-        version = subprocess.run(  # noqa: S603 (Odoo's own wkhtmltopdf binary, fixed arguments)
+        # Odoo's own wkhtmltopdf binary, fixed arguments.
+        version = subprocess.run(  # noqa: S603 # nosec B603
             [_get_wkhtmltopdf_bin(), "--version"],
             capture_output=True,
             text=True,

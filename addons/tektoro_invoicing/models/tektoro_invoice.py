@@ -167,6 +167,7 @@ class TektoroInvoice(models.Model):
 
     def action_print_pdf(self):
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_url",
             "url": f"/tektoro/invoices/{self.id}/pdf",
@@ -217,7 +218,7 @@ class TektoroInvoice(models.Model):
                     work_order.name,
                 )
             ) from None
-        work_order.write({"state": "billed"})
+        work_order._set_state("billed")
         work_order.flush_recordset()
         invoice._billing_push()
         return invoice.with_env(self.env)

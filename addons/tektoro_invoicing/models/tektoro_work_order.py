@@ -4,6 +4,11 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.values import check_values
+
+# Set by the actions that move a work order along; any other write of its state is refused.
+TRANSITION = "tektoro_work_order_transition"
+
 
 class TektoroWorkOrder(models.Model):
     _name = "tektoro.work.order"
@@ -79,11 +84,26 @@ class TektoroWorkOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            check_values(self, vals, creating=True)
             if vals.get("name", _("New")) == _("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("tektoro.work.order") or _(
                     "New"
                 )
         return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals)
+        if "state" in vals and not (self.env.su or self.env.context.get(TRANSITION)):
+            raise UserError(
+                _(
+                    "The state of a work order changes only through its buttons: Start, "
+                    "Complete and Create Invoice."
+                )
+            )
+        return super().write(vals)
+
+    def _set_state(self, state):
+        return self.with_context(**{TRANSITION: True}).write({"state": state})
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_drafts(self):
@@ -97,12 +117,12 @@ class TektoroWorkOrder(models.Model):
 
     def action_start(self):
         self._check_state("draft", _("Only draft work orders can be started."))
-        self.write({"state": "in_progress"})
+        self._set_state("in_progress")
         return True
 
     def action_complete(self):
         self._check_state("in_progress", _("Only work orders in progress can be completed."))
-        self.write({"state": "completed"})
+        self._set_state("completed")
         return True
 
     def action_create_invoice(self, include_unit_price=True, tax_rate=None):
@@ -130,6 +150,7 @@ class TektoroWorkOrder(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
+        self.check_access("read")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "tektoro_invoicing.tektoro_invoice_action"
         )

@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from ..tools.values import check_values
+
 
 class TektoroWorkOrderLine(models.Model):
     _name = "tektoro.work.order.line"
@@ -25,6 +27,16 @@ class TektoroWorkOrderLine(models.Model):
     def _compute_price_subtotal(self):
         for line in self:
             line.price_subtotal = line.currency_id.round(line.quantity * line.price_unit)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_values(self, vals, creating=True)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_values(self, vals)
+        return super().write(vals)
 
     @api.constrains("quantity", "price_unit")
     def _check_amounts(self):

@@ -14,3 +14,6 @@ from . import test_master_invoice_multi_company
 from . import test_master_invoice_performance
 from . import test_master_invoice_concurrency
 from . import test_master_invoice_tours
+from . import test_security
+from . import test_bad_input
+from . import test_model_based

@@ -1,1 +1,2 @@
 from . import billing_client
+from . import values
