@@ -77,15 +77,18 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
         return found["last_event_id"] if found else 0
 
     cursors = [cursor()]
-    for _kill in range(scale.daemon_kills):
+    for kill_number in range(scale.daemon_kills):
         daemon = start_daemon(odoo_server, "run", **quick)
+        if kill_number == 0:
+            # On a loaded machine start-up alone can outlast every random delay; wait for the
+            # first page so that at least one kill lands mid-flow, not only during start-up.
+            wait_until(lambda: cursor() > 0, timeout=120, what="the daemon's first page")
         time.sleep(rng.uniform(0.2, 3.0))  # start-up, login, mid-page, mid-commit: anywhere
         kill(daemon, signal.SIGKILL)
         cursors.append(cursor())
     producer.join()
     print(f"cursor after each kill: {cursors}")
     assert cursors == sorted(cursors), f"the cursor moved back: {cursors}"
-    assert any(0 < value for value in cursors[1:]), f"no kill came after any progress: {cursors}"
 
     succeed(run_daemon(odoo_server, "once", timeout=600))
 
