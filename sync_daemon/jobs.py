@@ -130,7 +130,8 @@ class Jobs:
     # ------------------------------------------------------------------ job 2: retry pushes
 
     def retry_pushes(self):
-        """Push again every invoice in `failed` or `unknown`, one batch per call, oldest first."""
+        """Push again every invoice in `failed` or `unknown` (and `pending` ones whose push after
+        creation was lost, past Odoo's grace period), one batch per call, oldest first."""
         return self._for_each_company("retry_pushes", self._retry_company_pushes)
 
     def _retry_company_pushes(self, config):

@@ -28,6 +28,7 @@ pytestmark = pytest.mark.skipif(ODOO_MISSING, reason=SKIP_REASON)
 
 PAID_NOTE = "Paid in the billing system"
 CANCELLED_NOTE = "Cancelled in the billing system"
+PENDING_GRACE_PARAMETER = "tektoro_invoicing.pending_push_grace_seconds"
 
 
 def succeed(result):
@@ -137,7 +138,7 @@ def every_event(sandbox):
         after = events[-1]["id"]
 
 
-def test_odoo_killed_during_a_push_leaves_a_drift_that_reinvoicing_resolves(
+def test_odoo_killed_during_a_push_leaves_a_pending_invoice_that_the_retry_resolves(
     odoo_server, company
 ):
     [order_id] = make_completed_work_orders(company, 1)
@@ -161,21 +162,23 @@ def test_odoo_killed_during_a_push_leaves_a_drift_that_reinvoicing_resolves(
     wait_until(lambda: len(sandbox.every_invoice()) == 1, 10, "the held push to complete")
     [orphan] = sandbox.every_invoice()
 
-    succeed(run_daemon(odoo_server, "once"))
-
-    # Odoo rolled the whole request back: no invoice, the work order still to invoice.
-    assert local_invoices(company) == []
+    # The push runs after the request's commit: the invoice was committed, pending, with the
+    # number the billing system now holds, and the work order billed.
+    [invoice] = local_invoices(company)
+    assert (invoice["name"], invoice["billing_state"]) == (orphan["reference"], "pending")
     order = company.admin.read_one("tektoro.work.order", order_id, ["state"])
-    assert order["state"] == "completed"
-    report = json.loads(succeed(run_daemon(odoo_server, "reconcile", "--json")).stdout)
-    ours = next(c for c in report["companies"] if c["company_id"] == company.company_id)
-    assert [(d["kind"], d["reference"]) for d in ours["drift"]] == [
-        ("missing_here", orphan["reference"])
-    ]
+    assert order["state"] == "billed"
+    # Within the grace period the retry leaves it alone (its push might still be in flight).
+    succeed(run_daemon(odoo_server, "once"))
+    [invoice] = local_invoices(company)
+    assert invoice["billing_state"] == "pending"
 
-    # The resolution: invoice the work order again. It gets the same number, hence the same
-    # idempotency key and body, and the billing system answers with the invoice it already has.
-    company.admin("tektoro.work.order", "action_create_invoice", order_id)
+    # Past it, the retry looks it up by reference and takes the invoice already there.
+    company.admin("ir.config_parameter", "set_param", PENDING_GRACE_PARAMETER, "0")
+    try:
+        succeed(run_daemon(odoo_server, "once"))
+    finally:
+        company.admin("ir.config_parameter", "set_param", PENDING_GRACE_PARAMETER, False)
     [invoice] = local_invoices(company)
     assert (invoice["name"], invoice["billing_state"], invoice["billing_id"]) == (
         orphan["reference"], "synced", orphan["id"]

@@ -1,6 +1,6 @@
 import logging
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from markupsafe import Markup
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -17,6 +17,10 @@ MAX_EVENT_ID = 2**31 - 1  # the cursor is an integer column
 # A billing invoice is matched to ours by reference only while we do not know its id yet.
 UNRESOLVED_BILLING_STATES = ("pending", "failed", "unknown")
 RETRIED_BILLING_STATES = ("failed", "unknown")
+# A new invoice is pushed right after its request commits; one still ``pending`` this long after
+# its creation lost that push (the process died in between) and is retried like an unknown one.
+PENDING_PUSH_GRACE_PARAMETER = "tektoro_invoicing.pending_push_grace_seconds"
+PENDING_PUSH_GRACE_SECONDS = 120
 DRIFT_KINDS = (
     "paid_outside",
     "cancelled_outside",
@@ -70,7 +74,8 @@ class TektoroBillingSync(models.AbstractModel):
 
     @api.model
     def retry_pushes(self, company_id, limit=50, after_id=0):
-        """Push again the next ``limit`` failed or unknown invoices after id ``after_id``."""
+        """Push again the next ``limit`` failed or unknown invoices after id ``after_id``, and
+        pending ones whose push after creation was lost (see ``_retry_pushes``)."""
         self._check_sync_access()
         company = self._get_billing_company(company_id)
         return self.sudo()._retry_pushes(
@@ -409,11 +414,24 @@ class TektoroBillingSync(models.AbstractModel):
     # ------------------------------------------------------------------ job 2: push retries
 
     def _retry_pushes(self, company, limit, after_id):
+        """Failed and unknown invoices, and pending ones whose post-commit push was lost.
+
+        A pending invoice is left alone for a grace period after its creation, so the retry does
+        not race the post-commit push still in flight (were it to, the idempotency key and the
+        look-up by reference still make one external invoice). Each is looked up by reference
+        before any push, as the post-commit push may have reached the billing system.
+        """
+        # The clock create_date is written with.
+        pending_before = self.env.cr.now() - timedelta(seconds=self._pending_push_grace())
         invoices = self.env["tektoro.invoice"].search(
             [
                 ("company_id", "=", company.id),
                 ("state", "=", "sent"),
+                "|",
                 ("billing_state", "in", RETRIED_BILLING_STATES),
+                "&",
+                ("billing_state", "=", "pending"),
+                ("create_date", "<", pending_before),
                 ("id", ">", after_id),
             ],
             order="id",
@@ -428,6 +446,18 @@ class TektoroBillingSync(models.AbstractModel):
             "last_id": invoices[-1:].id or after_id,
             "outcomes": dict(outcomes),
         }
+
+    def _pending_push_grace(self):
+        value = self.env["ir.config_parameter"].get_param(PENDING_PUSH_GRACE_PARAMETER)
+        try:
+            return max(0, int(value)) if value else PENDING_PUSH_GRACE_SECONDS
+        except ValueError:
+            _logger.warning(
+                "Ignoring %s=%r: not a whole number of seconds.",
+                PENDING_PUSH_GRACE_PARAMETER,
+                value,
+            )
+            return PENDING_PUSH_GRACE_SECONDS
 
     # ------------------------------------------------------------------ job 3: reconcile
 

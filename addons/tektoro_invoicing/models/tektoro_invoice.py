@@ -3,7 +3,7 @@ import logging
 import psycopg2.errors
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, float_round
+from odoo.tools import SQL, OrderedSet, float_round
 from odoo.tools.sql import index_exists
 
 from ..tools.billing_client import BillingConflict, BillingError
@@ -14,6 +14,8 @@ ACTIVE_INVOICE_INDEX = "tektoro_invoice_one_active_per_work_order"
 ACTIVE_STATES = ("sent", "paid")
 # Billing states in which the billing system may or may not have the invoice yet.
 UNRESOLVED_BILLING_STATES = ("pending", "failed", "unknown")
+# Post-commit data of a request: the ids of the invoices it created, pushed once it commits.
+PUSH_AFTER_COMMIT = "tektoro_invoicing.invoices_to_push"
 
 
 class TektoroInvoice(models.Model):
@@ -194,10 +196,10 @@ class TektoroInvoice(models.Model):
 
     @api.model
     def _create_from_work_order(self, work_order, include_unit_price, tax_rate):
-        """Snapshot the work order, number the invoice, mark the work order billed, push.
+        """Snapshot the work order, number the invoice, mark the work order billed; push it once
+        the request has committed all that (see ``_billing_push_after_commit``).
 
-        The caller has checked rights and rules. Everything local is written and flushed before
-        the push, so a local failure can never follow a successful external call.
+        The caller has checked rights and rules.
         """
         company = work_order.company_id
         vals = self._prepare_snapshot(work_order, include_unit_price, tax_rate)
@@ -220,7 +222,7 @@ class TektoroInvoice(models.Model):
             ) from None
         work_order._set_state("billed")
         work_order.flush_recordset()
-        invoice._billing_push()
+        invoice._billing_push_after_commit()
         return invoice.with_env(self.env)
 
     @api.model
@@ -268,9 +270,10 @@ class TektoroInvoice(models.Model):
     def _next_number(self, company):
         """``<prefix>-00001``, from a no-gap sequence of the company's own.
 
-        A no-gap sequence lives in a table row, so a rolled-back transaction gives its number
-        back: when Odoo replays a request after a serialization failure, the invoice gets the
-        same number, hence the same idempotency key and the same body as the first attempt.
+        A no-gap sequence lives in a table row, locked until the request commits, and a
+        rolled-back transaction gives its number back. Nothing has been pushed under a number
+        before its invoice is committed (the push runs after the commit), so a number given back
+        was never seen by the billing system, and whoever takes it next may push it.
         """
         sequence = company._tektoro_invoice_sequence()
         return f"{company.tektoro_invoice_prefix}-{sequence._next()}"
@@ -294,12 +297,41 @@ class TektoroInvoice(models.Model):
 
     # ------------------------------------------------------------------ billing system
 
-    def _billing_push(self):
+    def _billing_push_after_commit(self):
+        """Push these new invoices once the request's transaction has committed them.
+
+        Still in the same request: Odoo commits the request's cursor, which runs its post-commit
+        hooks, before it sends the response, so the user sees the outcome. Pushing only after the
+        commit means that a request rolled back (and maybe replayed by Odoo) has pushed nothing,
+        that a number is never pushed before it is committed, so never given back afterwards,
+        and that the invoice sequence's row lock is released before the HTTP call. If the process
+        dies between the commit and the push, the invoice stays ``pending``: the sync daemon's
+        retry takes it after a grace period (``tektoro.billing.sync._retry_pushes``).
+        """
+        to_push = self.filtered(lambda i: i.billing_state == "pending")
+        if not to_push:
+            return
+        postcommit = self.env.cr.postcommit
+        if PUSH_AFTER_COMMIT not in postcommit.data:
+            postcommit.data[PUSH_AFTER_COMMIT] = OrderedSet()
+            registry, uid, context = self.env.registry, self.env.uid, dict(self.env.context)
+
+            @postcommit.add
+            def push_committed_invoices():
+                invoice_ids = list(postcommit.data.pop(PUSH_AFTER_COMMIT, ()))
+                _push_committed_invoices(registry, uid, context, invoice_ids)
+
+        postcommit.data[PUSH_AFTER_COMMIT].update(to_push.ids)
+
+    def _billing_push(self, first_push=False):
         """Push every unresolved invoice of ``self``; resolve failed and unknown ones first.
 
-        Batch entry point for the create action, the Retry button and the sync daemon. Never
-        raises for a billing failure: each invoice ends ``synced``, ``failed`` or ``unknown``
-        (``local`` without a billing system), with the reason in ``billing_error``.
+        Batch entry point for the post-commit push of new invoices (``first_push``: their
+        number was never pushed before, so they are pushed without a look-up), the Retry button
+        and the sync daemon (which look every invoice up by reference first, a ``pending`` one
+        too: its post-commit push may have reached the billing system). Never raises for a
+        billing failure: each invoice ends ``synced``, ``failed`` or ``unknown`` (``local``
+        without a billing system), with the reason in ``billing_error``.
         """
         invoices = self.sudo().filtered(
             lambda i: i.state == "sent" and i.billing_state in UNRESOLVED_BILLING_STATES
@@ -310,7 +342,7 @@ class TektoroInvoice(models.Model):
                 continue
             with company._tektoro_billing_client() as client:
                 for invoice in company_invoices:
-                    invoice._billing_push_one(client)
+                    invoice._billing_push_one(client, first_push)
         return True
 
     def _billing_push_without_system(self):
@@ -321,15 +353,18 @@ class TektoroInvoice(models.Model):
             {"billing_error": _("No billing system URL is configured: nothing was retried.")}
         )
 
-    def _billing_push_one(self, client):
+    def _billing_push_one(self, client, first_push=False):
         remote = None
-        if self.billing_state != "pending":
+        if not (first_push and self.billing_state == "pending"):
             # It may have reached the billing system on an earlier attempt: look first.
             try:
                 remote = client.find_invoice_by_reference(self.name)
             except BillingError as exc:
-                # Still unresolved: an unknown invoice stays unknown, whatever the lookup says.
-                outcome = "unknown" if self.billing_state == "unknown" else exc.outcome
+                # Still unresolved: an invoice that may have been pushed (unknown, or pending
+                # since a push that never recorded its outcome) stays unknown, whatever the
+                # look-up says.
+                maybe_pushed = self.billing_state in ("unknown", "pending")
+                outcome = "unknown" if maybe_pushed else exc.outcome
                 self._billing_record_failure(exc, outcome)
                 return
         if remote is None:
@@ -487,3 +522,23 @@ class TektoroInvoice(models.Model):
 
     def _do_cancel(self):
         self.sudo().write({"state": "cancelled", "cancelled_at": fields.Datetime.now()})
+
+
+def _push_committed_invoices(registry, uid, context, invoice_ids):
+    """The post-commit push: in a cursor of its own, committed when the push is recorded.
+
+    Runs after the request's commit, where an exception would reach nobody who can act on it
+    (the request has succeeded): it is logged and the invoices stay ``pending`` for the sync
+    daemon's retry, which looks them up before pushing.
+    """
+    try:
+        with registry.cursor() as cr:
+            env = api.Environment(cr, uid, context)
+            env["tektoro.invoice"].browse(invoice_ids)._billing_push(first_push=True)
+    except Exception:
+        _logger.warning(
+            "Pushing the new invoices (ids %s) after their commit failed; they stay pending "
+            "until the sync daemon retries them.",
+            invoice_ids,
+            exc_info=True,
+        )

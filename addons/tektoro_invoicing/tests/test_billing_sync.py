@@ -2,6 +2,7 @@ from datetime import datetime
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.tektoro_billing_sync import CursorMovedError
 from .common import TektoroCase
@@ -446,3 +447,48 @@ class TestRetryPushesAgainstTheSandbox(SandboxMixin, WorkOrderCase):
             self.assertRecordValues(
                 invoice, [{"billing_state": "synced", "billing_id": remote[0]["id"]}]
             )
+
+    def test_a_pending_invoice_whose_push_was_lost_is_retried_after_a_grace_period(self):
+        """The process died after the commit: one push never ran, one ran but was not recorded."""
+        self.connect_company(self.company)
+        lost, unrecorded = (
+            self.env["tektoro.invoice"].browse(
+                self.make_work_order().action_create_invoice()["res_id"]
+            )
+            for _i in range(2)
+        )
+        # The hooks of a request that died never run.
+        self.env.cr.postcommit.clear()
+        response = self.billing.post(
+            self.sandbox.url + "/v1/invoices",
+            json=unrecorded.sudo()._billing_payload(),
+            headers={"Idempotency-Key": unrecorded.sudo().billing_key},
+        )
+        response.raise_for_status()
+        already_there = response.json()["id"]
+        sync = self.env["tektoro.billing.sync"].with_user(self.sync_user)
+
+        # Just created: the push after the commit may still be in flight, so it is left alone.
+        self.assertEqual(sync.retry_pushes(self.company.id, 50, 0)["processed"], 0)
+        self.assertRecordValues(
+            lost | unrecorded, [{"billing_state": "pending"}, {"billing_state": "pending"}]
+        )
+
+        self.env.cr.execute(
+            SQL(
+                "UPDATE tektoro_invoice SET create_date = create_date - INTERVAL '3 minutes' "
+                "WHERE id IN %s",
+                tuple((lost | unrecorded).ids),
+            )
+        )
+        self.env.invalidate_all()
+        result = sync.retry_pushes(self.company.id, 50, 0)
+
+        self.assertEqual(result["outcomes"], {"synced": 2})
+        for invoice in lost | unrecorded:
+            remote = self.remote_invoices(reference=invoice.name)
+            self.assertEqual(len(remote), 1, f"{invoice.name} must exist once in billing")
+            self.assertRecordValues(
+                invoice, [{"billing_state": "synced", "billing_id": remote[0]["id"]}]
+            )
+        self.assertEqual(unrecorded.billing_id, already_there)

@@ -50,6 +50,22 @@ class TestInvoicePush(BillingCase):
         remote = self.assert_remote(invoice, status="open", total=339.36)
         self.assertEqual(invoice.billing_id, remote["id"])
 
+    def test_the_push_waits_for_the_request_to_commit(self):
+        work_order = self.make_work_order()
+        action = work_order.action_create_invoice()
+        invoice = self.env["tektoro.invoice"].browse(action["res_id"])
+        # Numbered and committed first: until then the billing system has heard nothing.
+        self.assertRecordValues(
+            invoice, [{"name": f"{self.prefix}-00001", "billing_state": "pending"}]
+        )
+        self.assertEqual(self.remote_invoices(reference=invoice.name), [])
+
+        self.run_post_commit_hooks()
+
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_error": False}])
+        remote = self.assert_remote(invoice, status="open", total=339.36)
+        self.assertEqual(invoice.billing_id, remote["id"])
+
     def test_toggle_off_pushes_the_items_only(self):
         invoice = self.create_invoice(self.make_work_order(), include_unit_price=False)
         self.assertRecordValues(invoice, [{"billing_state": "synced", "amount_total": 122.86}])

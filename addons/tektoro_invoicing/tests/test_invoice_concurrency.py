@@ -151,7 +151,8 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
         self.assertEqual(len(self.remote_invoices()), remote_before + 1)
         self.assertEqual(len(self.remote_invoices(reference=self.reference)), 1)
 
-    def test_a_request_replayed_after_a_successful_push_makes_one_external_invoice(self):
+    def test_a_request_replayed_after_numbering_its_invoice_makes_one_external_invoice(self):
+        """The push runs after the request commits: a rolled-back attempt pushed nothing."""
         remote_before = len(self.remote_invoices())
         attempts = []
 
@@ -160,8 +161,9 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             invoice = env["tektoro.invoice"].browse(action["res_id"])
             attempts.append((invoice.name, invoice.billing_state, invoice.billing_id))
             if len(attempts) == 1:
-                # The push succeeded; now another user's committed edit of the customer
-                # collides with this request's own, and PostgreSQL refuses to serialize them.
+                # The invoice is numbered and flushed, its push registered; now another user's
+                # committed edit of the customer collides with this request's own, and
+                # PostgreSQL refuses to serialize them.
                 def edit_elsewhere(other_env):
                     other_env["res.partner"].browse(self.partner.id).comment = "edited elsewhere"
 
@@ -173,15 +175,14 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
         with mute_logger("odoo.sql_db"):
             self.run_request(self.users[0].id, create_then_conflict)
 
-        self.assertEqual(len(attempts), 2, attempts)
-        first, replay = attempts
-        self.assertEqual(first[:2], (self.reference, "synced"))
-        # Same number, same key, same body: the billing system answered with the same invoice.
-        self.assertEqual(replay, first)
+        # Odoo replayed the request; each attempt numbered the invoice the same, pushed nothing.
+        self.assertEqual(attempts, [(self.reference, "pending", False)] * 2)
+        # Only the committed attempt pushed, once.
         remote = self.remote_invoices(reference=self.reference)
-        self.assertEqual([invoice["id"] for invoice in remote], [first[2]])
+        self.assertEqual(len(remote), 1, remote)
         self.assertEqual(len(self.remote_invoices()), remote_before + 1)
         invoices = self.read_committed(self.invoices_of_work_order)
         self.assertEqual(
-            [(i["name"], i["billing_state"], i["billing_id"]) for i in invoices], [first]
+            [(i["name"], i["billing_state"], i["billing_id"]) for i in invoices],
+            [(self.reference, "synced", remote[0]["id"])],
         )

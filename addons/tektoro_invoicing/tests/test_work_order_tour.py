@@ -9,6 +9,7 @@ class TestWorkOrderInvoiceTour(SandboxMixin, WorkOrderCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.start_sandbox()
+        cls.run_post_commit_hooks_in_requests()
 
     def test_office_user_invoices_a_work_order_and_cancels_the_invoice(self):
         self.connect_company(self.company)

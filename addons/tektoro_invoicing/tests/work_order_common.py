@@ -7,8 +7,10 @@ helper, so every fault a test injects is one the real HTTP stack has to survive.
 import itertools
 import random
 import unittest
+from unittest.mock import patch
 
 from odoo import Command
+from odoo.sql_db import TestCursor
 from odoo.tests.common import _super_send
 
 from .common import TektoroCase
@@ -129,5 +131,45 @@ class WorkOrderCase(TektoroCase):
         return work_order
 
     def create_invoice(self, work_order, **options):
+        """Invoice the work order as one request does: create, commit, then push."""
         action = work_order.action_create_invoice(**options)
+        self.run_post_commit_hooks()
         return work_order.env["tektoro.invoice"].browse(action["res_id"])
+
+    def run_post_commit_hooks(self):
+        """What the request's commit would run next: the push of the invoices it created.
+
+        A test never commits, so the hooks are run here, with the registry in test mode (as it
+        is in an HttpCase): the push's own cursor is then a test cursor over this test's
+        transaction, and the test reads what the push recorded.
+        """
+        self.env.flush_all()
+        entered = not self.registry.in_test_mode()
+        if entered:
+            self.registry.enter_test_mode(self.env.cr)
+        try:
+            self.env.cr.postcommit.run()
+        finally:
+            if entered:
+                self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
+    @classmethod
+    def run_post_commit_hooks_in_requests(cls):
+        """Make the test cursors of HTTP requests run post-commit hooks when they commit.
+
+        Odoo's TestCursor drops them (a test never really commits); a browser tour that creates
+        an invoice needs its push to run, as after a real request's commit.
+        """
+        commit = TestCursor.commit
+
+        def commit_then_run_post_commit_hooks(cr):
+            cr.flush()
+            # Hooks read their data from cr.postcommit: put them back after the commit drops them.
+            funcs, data = list(cr.postcommit._funcs), dict(cr.postcommit.data)
+            commit(cr)
+            cr.postcommit._funcs.extend(funcs)
+            cr.postcommit.data.update(data)
+            cr.postcommit.run()
+
+        cls.startClassPatcher(patch.object(TestCursor, "commit", commit_then_run_post_commit_hooks))
