@@ -10,6 +10,7 @@ from . import tektoro_billing_cursor
 from . import tektoro_billing_sync
 from . import ir_actions_report
 from . import tektoro_ticket
+from . import tektoro_ticket_bundle
 from . import tektoro_master_invoice
 from . import tektoro_master_invoice_counter
 from . import tektoro_client_invoice

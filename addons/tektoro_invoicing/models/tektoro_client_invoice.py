@@ -15,7 +15,8 @@ class TektoroClientInvoice(models.Model):
 
     _name = "tektoro.client.invoice"
     _description = "Client Master Invoice"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tektoro.ticket.bundle", "mail.thread", "mail.activity.mixin"]
+    _ticket_link_field = "client_invoice_id"
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -260,21 +261,6 @@ class TektoroClientInvoice(models.Model):
         (invoices - used).unlink()
         used._update_totals()
         return used.with_env(self.env)
-
-    def _update_totals(self):
-        groups = (
-            self.env["tektoro.ticket"]
-            .sudo()
-            ._read_group(
-                [("client_invoice_id", "in", self.ids)],
-                ["client_invoice_id"],
-                ["__count", "amount:sum"],
-            )
-        )
-        totals = {invoice.id: (count, amount) for invoice, count, amount in groups}
-        for invoice in self:
-            count, amount = totals.get(invoice.id, (0, 0.0))
-            invoice.sudo().write({"ticket_count": count, "amount_total": amount})
 
     def _do_cancel(self):
         self.env["tektoro.ticket"].sudo().search([("client_invoice_id", "in", self.ids)]).write(

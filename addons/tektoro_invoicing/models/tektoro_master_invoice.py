@@ -34,7 +34,8 @@ class TektoroMasterInvoice(models.Model):
 
     _name = "tektoro.master.invoice"
     _description = "Contractor Master Invoice"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["tektoro.ticket.bundle", "mail.thread", "mail.activity.mixin"]
+    _ticket_link_field = "master_invoice_id"
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -439,26 +440,6 @@ class TektoroMasterInvoice(models.Model):
         Ticket.invalidate_model(["master_invoice_id"])
         self.invalidate_recordset(["ticket_ids"])
         return claimed
-
-    def _update_totals(self):
-        """Recount tickets, clients and amount with one grouped query for all of ``self``."""
-        groups = (
-            self.env["tektoro.ticket"]
-            .sudo()
-            ._read_group(
-                [("master_invoice_id", "in", self.ids)],
-                ["master_invoice_id"],
-                ["__count", "client_id:count_distinct", "amount:sum"],
-            )
-        )
-        totals = {
-            invoice.id: (count, clients, amount) for invoice, count, clients, amount in groups
-        }
-        for invoice in self:
-            count, clients, amount = totals.get(invoice.id, (0, 0, 0.0))
-            invoice.sudo().write(
-                {"ticket_count": count, "client_count": clients, "amount_total": amount}
-            )
 
     def _do_submit(self):
         self.sudo().write({"state": "submitted", "submitted_at": fields.Datetime.now()})

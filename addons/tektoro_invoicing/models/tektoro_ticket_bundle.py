@@ -1,0 +1,32 @@
+from odoo import models
+
+
+class TektoroTicketBundle(models.AbstractModel):
+    """What master and client invoices share: a set of tickets whose totals are stored on the
+    invoice, recounted in one grouped query whenever tickets join or leave."""
+
+    _name = "tektoro.ticket.bundle"
+    _description = "Bundle of Tickets"
+
+    # The tektoro.ticket field that points at the bundle.
+    _ticket_link_field = None
+
+    def _update_totals(self):
+        """Recount tickets, amount and, where the bundle shows them, clients for all of ``self``."""
+        link = self._ticket_link_field
+        counts_clients = "client_count" in self._fields
+        aggregates = ["__count", "amount:sum"]
+        if counts_clients:
+            aggregates.append("client_id:count_distinct")
+        groups = (
+            self.env["tektoro.ticket"]
+            .sudo()
+            ._read_group([(link, "in", self.ids)], [link], aggregates)
+        )
+        totals = {bundle.id: values for bundle, *values in groups}
+        for bundle in self:
+            count, amount, *clients = totals.get(bundle.id, (0, 0.0, 0))
+            values = {"ticket_count": count, "amount_total": amount}
+            if counts_clients:
+                values["client_count"] = clients[0]
+            bundle.sudo().write(values)
