@@ -175,9 +175,13 @@ class TektoroMasterInvoice(models.Model):
         invoices._do_assign_numbers()
         claimed = invoices._do_claim_tickets()
         for invoice in invoices:
-            if not claimed[invoice.id]:
+            count, amount, clients = claimed[invoice.id]
+            if not count:
                 raise UserError(invoice._nothing_to_bundle_message())
-        invoices._update_totals()
+            # A new invoice holds exactly what it claimed: no need to read the tickets back.
+            invoice.sudo().write(
+                {"ticket_count": count, "amount_total": amount, "client_count": clients}
+            )
         return invoices
 
     def write(self, vals):
@@ -221,7 +225,7 @@ class TektoroMasterInvoice(models.Model):
     def action_refresh_tickets(self):
         """Add the tickets approved since the invoice was built (same period and client)."""
         self._check_editable_by_caller()
-        added = sum(self._do_claim_tickets().values())
+        added = sum(count for count, _amount, _clients in self._do_claim_tickets().values())
         self._update_totals()
         if not added:
             message = _("No newly approved ticket to add.")
@@ -400,7 +404,8 @@ class TektoroMasterInvoice(models.Model):
     def _do_claim_tickets(self):
         """Attach every approved, unbundled ticket of each invoice's period in one UPDATE.
 
-        Returns how many tickets each invoice (by id) took.
+        Returns, per invoice id, the count, amount and distinct clients of the tickets it took,
+        added up by the same statement as it claims them.
 
         The UPDATE locks the rows it claims and only takes tickets whose column is still NULL: a
         concurrent build waits for ours, then finds the rows changed and fails with a
@@ -415,18 +420,22 @@ class TektoroMasterInvoice(models.Model):
             client_clause = (
                 SQL("AND client_id = %s", invoice.client_id.id) if invoice.client_id else SQL()
             )
-            rows = self.env.execute_query(
+            [totals] = self.env.execute_query(
                 SQL(
                     """
-                    UPDATE tektoro_ticket
-                       SET master_invoice_id = %(invoice)s
-                     WHERE master_invoice_id IS NULL
-                       AND state = 'approved'
-                       AND contractor_id = %(contractor)s
-                       AND company_id = %(company)s
-                       AND work_date BETWEEN %(date_from)s AND %(date_to)s
-                       %(client_clause)s
-                 RETURNING id
+                    WITH claimed AS (
+                        UPDATE tektoro_ticket
+                           SET master_invoice_id = %(invoice)s
+                         WHERE master_invoice_id IS NULL
+                           AND state = 'approved'
+                           AND contractor_id = %(contractor)s
+                           AND company_id = %(company)s
+                           AND work_date BETWEEN %(date_from)s AND %(date_to)s
+                           %(client_clause)s
+                     RETURNING amount, client_id
+                    )
+                    SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT client_id)
+                      FROM claimed
                     """,
                     invoice=invoice.id,
                     contractor=invoice.contractor_id.id,
@@ -436,7 +445,7 @@ class TektoroMasterInvoice(models.Model):
                     client_clause=client_clause,
                 )
             )
-            claimed[invoice.id] = len(rows)
+            claimed[invoice.id] = totals
         Ticket.invalidate_model(["master_invoice_id"])
         self.invalidate_recordset(["ticket_ids"])
         return claimed

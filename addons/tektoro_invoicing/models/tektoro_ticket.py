@@ -54,7 +54,7 @@ class TektoroTicket(models.Model):
         "tektoro.master.invoice",
         readonly=True,
         copy=False,
-        index=True,
+        index="btree_not_null",
         ondelete="set null",
         check_company=True,
     )
@@ -62,14 +62,16 @@ class TektoroTicket(models.Model):
         "tektoro.client.invoice",
         readonly=True,
         copy=False,
-        index=True,
+        index="btree_not_null",
         ondelete="set null",
         check_company=True,
     )
 
     # Bundling rewrites thousands of ticket rows at once, and every index on the table is paid for
-    # on every rewritten row: the table keeps only the indexes its lookups need. Unbundled approved
-    # tickets, the ones bundling looks for, have a partial index that claimed rows simply leave.
+    # on every rewritten row: the table keeps only the indexes its lookups need. The invoice links
+    # index only the tickets that have one, so a ticket joining its first invoice adds no entry to
+    # the other link's index. Unbundled approved tickets, the ones bundling looks for, have a
+    # partial index that claimed rows simply leave.
     _sql_constraints = [
         # The bundling code only claims approved tickets; this keeps the database honest too.
         (
