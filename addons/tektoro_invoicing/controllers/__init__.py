@@ -1,2 +1,1 @@
-
-from . import tektoro_invoice
+from . import report, tektoro_invoice

@@ -173,6 +173,28 @@ class TestInvoicePdfRoute(WorkOrderCase, HttpCase):
         self.assertIn(response.status_code, (302, 303))
         self.assertIn("/web/login", response.headers["Location"])
 
+    def test_odoo_report_urls_answer_404_like_the_pdf_route(self):
+        invoice = self.create_invoice(self.make_work_order())
+        report_name = "tektoro_invoicing.report_tektoro_invoice_document"
+        urls = [f"/report/{converter}/{report_name}/{invoice.id}" for converter in ("pdf", "html")]
+        self.authenticate(self.office.login, self.office.login)
+        for url in urls:
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200, url)
+            self.assertIn(invoice.name.encode(), response.content)
+            self.assertEqual(
+                self.url_open(f"{url},{invoice.id + 1000}").status_code, 404, "one id missing"
+            )
+
+        self.company.tektoro_invoices_enabled = False
+        for url in urls:
+            self.assertEqual(self.url_open(url).status_code, 404, url)
+        self.company.tektoro_invoices_enabled = True
+
+        self.authenticate(self.contractor.login, self.contractor.login)
+        for url in urls:
+            self.assertEqual(self.url_open(url).status_code, 404, url)
+
     def test_the_report_is_a_real_pdf(self):
         invoice = self.create_invoice(self.make_work_order())
         pdf, report_type = (

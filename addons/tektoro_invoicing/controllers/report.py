@@ -1,0 +1,24 @@
+from odoo import http
+from odoo.addons.web.controllers.report import ReportController
+from odoo.exceptions import AccessError
+from odoo.http import request
+
+
+class TektoroReportController(ReportController):
+    @http.route()
+    def report_routes(self, reportname, docids=None, converter=None, **data):
+        """Odoo's own report URLs show a work-order invoice under the same terms as
+        /tektoro/invoices/<id>/pdf: missing, unreadable and feature-off all answer 404."""
+        report = request.env["ir.actions.report"]._get_report_from_name(reportname)
+        if report.model == "tektoro.invoice" and docids:
+            ids = {int(i) for i in docids.split(",") if i.isdigit()}
+            invoices = request.env["tektoro.invoice"].browse(ids).exists()
+            try:
+                invoices.check_access("read")
+            except AccessError:
+                raise request.not_found() from None
+            if len(invoices) != len(ids) or not all(
+                invoices.company_id.mapped("tektoro_invoices_enabled")
+            ):
+                raise request.not_found()
+        return super().report_routes(reportname, docids=docids, converter=converter, **data)
