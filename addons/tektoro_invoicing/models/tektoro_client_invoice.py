@@ -52,19 +52,6 @@ class TektoroClientInvoice(models.Model):
     ticket_ids = fields.One2many(
         "tektoro.ticket", "client_invoice_id", string="Tickets", readonly=True
     )
-    ticket_count = fields.Integer(readonly=True, copy=False)
-    amount_total = fields.Monetary(
-        string="Total", currency_field="currency_id", readonly=True, copy=False, tracking=True
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        required=True,
-        index=True,
-        readonly=True,
-        default=lambda self: self.env.company,
-    )
-    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
-    note = fields.Text(string="Notes")
     state = fields.Selection(
         [("draft", "Draft"), ("sent", "Sent"), ("paid", "Paid"), ("cancelled", "Cancelled")],
         default="draft",

@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import fields, models
 
 
 class TektoroTicketBundle(models.AbstractModel):
@@ -10,6 +10,20 @@ class TektoroTicketBundle(models.AbstractModel):
 
     # The tektoro.ticket field that points at the bundle.
     _ticket_link_field = None
+
+    ticket_count = fields.Integer(readonly=True, copy=False)
+    amount_total = fields.Monetary(
+        string="Total", currency_field="currency_id", readonly=True, copy=False, tracking=True
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        index=True,
+        readonly=True,
+        default=lambda self: self.env.company,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    note = fields.Text(string="Notes")
 
     def _update_totals(self):
         """Recount tickets, amount and, where the bundle shows them, clients for all of ``self``."""
