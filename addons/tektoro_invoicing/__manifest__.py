@@ -36,6 +36,7 @@
         "report/tektoro_master_invoice_templates.xml",
         "report/tektoro_client_invoice_reports.xml",
         "report/tektoro_client_invoice_templates.xml",
+        "data/tektoro_client_invoice_mail_templates.xml",
         "views/tektoro_invoicing_menus.xml",
         "security/tektoro_billing_cursor_security.xml",
         "report/tektoro_invoicing_report_templates.xml",

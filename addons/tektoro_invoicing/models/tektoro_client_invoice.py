@@ -130,8 +130,44 @@ class TektoroClientInvoice(models.Model):
 
     def action_send(self):
         self._check_transition(("draft",), _("Only draft client invoices can be sent."))
-        self.sudo().write({"state": "sent", "sent_at": fields.Datetime.now()})
+        self._do_send()
         return True
+
+    def action_send_by_email(self):
+        """Open the email composer on the client's invoice email, the PDF attached.
+
+        Sending it marks a draft invoice as sent, as "Mark as Sent" does (see ``message_post``).
+        """
+        self.ensure_one()
+        self._check_transition(
+            ("draft", "sent"), _("Only draft or sent client invoices can be emailed.")
+        )
+        if not self.client_id.email:
+            raise UserError(
+                _(
+                    "%(client)s has no email address: add one to the contact, or print the "
+                    "invoice and use Mark as Sent.",
+                    client=self.client_id.display_name,
+                )
+            )
+        template = self.env.ref("tektoro_invoicing.mail_template_client_invoice_send")
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Send Invoice"),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {
+                "default_model": self._name,
+                "default_res_ids": self.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+                "default_email_layout_xmlid": "mail.mail_notification_light",
+                "force_email": True,
+                "mark_client_invoice_as_sent": True,
+            },
+        }
 
     def action_mark_paid(self):
         self._check_transition(("sent",), _("Only sent client invoices can be marked as paid."))
@@ -184,6 +220,9 @@ class TektoroClientInvoice(models.Model):
     # ------------------------------------------------------------
     # Mutations
     # ------------------------------------------------------------
+
+    def _do_send(self):
+        self.sudo().write({"state": "sent", "sent_at": fields.Datetime.now()})
 
     def _do_generate(self, date_from, date_to, client_ids):
         Ticket = self.env["tektoro.ticket"]
@@ -258,6 +297,15 @@ class TektoroClientInvoice(models.Model):
     # ------------------------------------------------------------
     # Mail
     # ------------------------------------------------------------
+
+    def message_post(self, **kwargs):
+        """An email sent from "Send by Email" marks the draft invoices it was sent on as sent."""
+        if self.env.context.get("mark_client_invoice_as_sent"):
+            drafts = self.filtered(lambda invoice: invoice.state == "draft")
+            if drafts:
+                drafts._check_transition(("draft",), _("Only draft client invoices can be sent."))
+                drafts._do_send()
+        return super().message_post(**kwargs)
 
     def _track_subtype(self, init_values):
         self.ensure_one()

@@ -17,3 +17,4 @@ from . import test_master_invoice_tours
 from . import test_security
 from . import test_bad_input
 from . import test_model_based
+from . import test_client_invoice_email
