@@ -28,7 +28,7 @@ class TestClientInvoiceEmail(TektoroMasterInvoiceCase, MockEmail, HttpCase):
         action = invoice.action_send_by_email()
         context = dict(action["context"], force_report_rendering=True)
         with self.mock_mail_gateway():
-            composer = Form(invoice.env[action["res_model"]].with_context(context))
+            composer = Form(invoice.env[action["res_model"]].with_context(**context))
             composer.save().action_send_mail()
         return [mail for mail in self._mails if self.client_a.email in str(mail["email_to"])]
 
