@@ -31,25 +31,31 @@ def make_completed_work_orders(company, count, chunk=200):
 
 def make_office_user(company, login):
     """An office user of ``company`` only, with a password, for RPC sessions of its own."""
-    [office] = company.admin(
+    login_pair, _user_id = make_user(company, login, "group_office")
+    return login_pair
+
+
+def make_user(company, login, group, name=None):
+    """A user of ``company`` only in the addon's ``group``, whose password is its login."""
+    [group_data] = company.admin(
         "ir.model.data",
         "search_read",
-        [("module", "=", "tektoro_invoicing"), ("name", "=", "group_office")],
+        [("module", "=", "tektoro_invoicing"), ("name", "=", group)],
         ["res_id"],
     )
-    company.admin(
+    user_id = company.admin(
         "res.users",
         "create",
         {
-            "name": login,
+            "name": name or login,
             "login": login,
             "password": login,
             "company_id": company.company_id,
             "company_ids": [(6, 0, [company.company_id])],
-            "groups_id": [(4, office["res_id"])],
+            "groups_id": [(4, group_data["res_id"])],
         },
     )
-    return (login, login)
+    return (login, login), user_id
 
 
 class Outcomes:

@@ -18,13 +18,16 @@ class Scale:
     creations: int  # work-order invoices created under billing faults
     clients: int  # RPC client threads creating them
     concurrent_per_user: int  # simultaneous "create invoice" calls per user on one work order
+    master_invoices: int  # simultaneous master invoice builds over overlapping tickets
     daemon_kills: int
     events: int  # billing events flowing while the daemon is killed
 
 
 SCALES = {
-    "small": Scale(creations=60, clients=4, concurrent_per_user=10, daemon_kills=5, events=500),
-    "full": Scale(creations=1000, clients=6, concurrent_per_user=50, daemon_kills=50, events=5000),
+    "small": Scale(creations=60, clients=4, concurrent_per_user=10, master_invoices=8,
+                   daemon_kills=5, events=500),
+    "full": Scale(creations=1000, clients=6, concurrent_per_user=50, master_invoices=20,
+                  daemon_kills=50, events=5000),
 }
 
 

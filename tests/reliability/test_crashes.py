@@ -5,12 +5,15 @@ SIGKILLed while a create-and-push is in flight.
 """
 
 import json
+import queue
 import signal
 import threading
 import time
 from collections import Counter
+from itertools import pairwise
 
 import pytest
+import requests
 from daemon.e2e.harness import (
     ODOO_MISSING,
     SKIP_REASON,
@@ -56,15 +59,9 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
     remote = make_remote_invoices(sandbox, f"RL{company.company_id}", scale.events // 2)
     make_odoo_twins(odoo_server, company.company_id, remote, tmp_path)
     to_cancel = {item["reference"] for item in rng.sample(remote, len(remote) // 5)}
-
-    def produce():
-        for item in remote:
-            if item["reference"] in to_cancel:
-                sandbox_session_call(sandbox.cancel, item["id"])
-            else:
-                sandbox_session_call(sandbox.pay, item["id"], item["total"])
-
-    producer = threading.Thread(target=produce)
+    # One slice of the payments and cancellations per daemon life, spread over that life, and a
+    # last one after the last kill: every kill lands while events are still coming.
+    producer = PacedProducer(sandbox, remote, to_cancel, slices=scale.daemon_kills + 1)
     producer.start()
     quick = {
         "TEKTORO_SYNC_PAGE_SIZE": 50,
@@ -78,17 +75,38 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
         return found["last_event_id"] if found else 0
 
     cursors = [cursor()]
-    for kill_number in range(scale.daemon_kills):
-        daemon = start_daemon(odoo_server, "run", **quick)
-        if kill_number == 0:
-            # On a loaded machine start-up alone can outlast every random delay; wait for the
-            # first page so that at least one kill lands mid-flow, not only during start-up.
-            wait_until(lambda: cursor() > 0, timeout=120, what="the daemon's first page")
-        time.sleep(rng.uniform(0.2, 3.0))  # start-up, login, mid-page, mid-commit: anywhere
-        kill(daemon, signal.SIGKILL)
-        cursors.append(cursor())
-    producer.join()
+    kills_before_drain = kills_with_arrivals = kills_with_unapplied = 0
+    try:
+        for kill_number in range(scale.daemon_kills):
+            daemon = start_daemon(odoo_server, "run", **quick)
+            if kill_number == 0:
+                # On a loaded machine start-up alone can outlast every random delay; wait for
+                # the first page so that at least one kill lands mid-flow, not only during
+                # start-up.
+                wait_until(lambda: cursor() > 0, timeout=120, what="the daemon's first page")
+            delay = rng.uniform(0.2, 3.0)  # start-up, login, mid-page, mid-commit: anywhere
+            produced_at_start = producer.produced
+            producer.next_slice(delay)
+            time.sleep(delay)
+            kill(daemon, signal.SIGKILL)
+            produced = producer.produced
+            kills_before_drain += produced < producer.total
+            kills_with_arrivals += produced > produced_at_start
+            cursors.append(cursor())
+            kills_with_unapplied += bool(events_after(sandbox, cursors[-1]))
+    finally:
+        producer.finish()  # the last slice at once (and the rest, if a kill failed)
+        producer.join()
     print(f"cursor after each kill: {cursors}")
+    print(
+        f"{scale.daemon_kills} kills: {kills_before_drain} before the producer finished, "
+        f"{kills_with_arrivals} with events arriving during the daemon's life, "
+        f"{kills_with_unapplied} with events left to apply, "
+        f"{sum(b > a for a, b in pairwise(cursors))} after a life that moved the cursor"
+    )
+    assert producer.error is None, producer.error
+    assert kills_before_drain == scale.daemon_kills, "some kills landed after the feed was drained"
+    assert kills_with_arrivals == scale.daemon_kills, "some daemon lives saw no event arrive"
     assert cursors == sorted(cursors), f"the cursor moved back: {cursors}"
 
     succeed(run_daemon(odoo_server, "once", timeout=600))
@@ -125,6 +143,52 @@ _sandbox_lock = threading.Lock()
 def sandbox_session_call(func, *args):
     with _sandbox_lock:  # the test thread uses the same requests session
         return func(*args)
+
+
+class PacedProducer(threading.Thread):
+    """Pays (or cancels) the billing system's invoices in ``slices`` even slices, one slice per
+    ``next_slice(seconds)``, its events spread over those seconds, so that the feed keeps flowing
+    for as long as the daemon is being killed, however fast or slow the machine is."""
+
+    def __init__(self, sandbox, remote, to_cancel, slices):
+        super().__init__(daemon=True)
+        self.sandbox, self.remote, self.to_cancel = sandbox, remote, to_cancel
+        self.total = len(remote)
+        self.bounds = [round(self.total * (n + 1) / slices) for n in range(slices)]
+        self.produced = 0
+        self.error = None
+        self._slices = queue.Queue()
+
+    def next_slice(self, seconds):
+        self._slices.put(seconds)
+
+    def finish(self):
+        self._slices.put(None)
+
+    def run(self):
+        start, seconds = 0, 0
+        try:
+            for end in self.bounds:
+                if seconds is not None:
+                    seconds = self._slices.get()
+                began = time.monotonic()
+                for number, item in enumerate(self.remote[start:end]):
+                    pause = began + (seconds or 0) * number / (end - start) - time.monotonic()
+                    if pause > 0:
+                        time.sleep(pause)
+                    if item["reference"] in self.to_cancel:
+                        sandbox_session_call(self.sandbox.cancel, item["id"])
+                    else:
+                        sandbox_session_call(self.sandbox.pay, item["id"], item["total"])
+                    self.produced += 1
+                start = end
+        except (AssertionError, requests.RequestException) as exc:  # the test thread reports it
+            self.error = exc
+
+
+def events_after(sandbox, event_id):
+    with _sandbox_lock:
+        return sandbox.request("GET", "/v1/events", params={"after": event_id, "limit": 1})["data"]
 
 
 def every_event(sandbox):

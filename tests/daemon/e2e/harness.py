@@ -104,6 +104,9 @@ class OdooServer:
             "--limit-time-cpu=600",
             f"--logfile={self.log_path}",
             "--log-level=warn",
+            # Each replay after a serialization failure ("... tries left, try again"), counted
+            # by the concurrency runs.
+            "--log-handler=odoo.service.model:INFO",
             *extra,
         ]
 
