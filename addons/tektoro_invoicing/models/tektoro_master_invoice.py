@@ -275,6 +275,7 @@ class TektoroMasterInvoice(models.Model):
 
     def action_print(self):
         """The PDF document, named after the invoice number."""
+        self.check_access("read")
         return self.env.ref("tektoro_invoicing.report_tektoro_master_invoice").report_action(self)
 
     def action_open_review_wizard(self):
