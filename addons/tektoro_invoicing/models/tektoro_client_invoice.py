@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.values import check_values
+
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 ACTIVE_STATES = ("draft", "sent", "paid")
 
@@ -113,6 +115,7 @@ class TektoroClientInvoice(models.Model):
                 for invoice in self:
                     if invoice.state not in ("draft", "sent"):
                         raise UserError(_("%s can no longer be changed.", invoice.name))
+        check_values(self, vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -169,9 +172,9 @@ class TektoroClientInvoice(models.Model):
     @api.model
     def retrieve_dashboard(self, domain=None):
         """Figures of the review page's header for the client invoices matching ``domain``."""
-        self.check_access("read")
+        domain = self._dashboard_domain(domain)
         [(count, total, clients)] = self._read_group(
-            list(domain or []), [], ["__count", "amount_total:sum", "client_id:count_distinct"]
+            domain, [], ["__count", "amount_total:sum", "client_id:count_distinct"]
         )
         return {
             "invoice_count": count,

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.values import check_values
+
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 
 
@@ -112,9 +114,10 @@ class TektoroTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su:
-            for vals in vals_list:
+        for vals in vals_list:
+            if not self.env.su:
                 self._check_caller_vals(vals)
+            check_values(self, vals, creating=True)
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if vals.get("name", "/") == "/":
@@ -122,6 +125,7 @@ class TektoroTicket(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        check_values(self, vals)
         if not self.env.su:
             self._check_caller_vals(vals)
             if self._WORK_FIELDS & set(vals):
