@@ -106,6 +106,7 @@ class TektoroClientInvoice(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            check_values(self, vals)
             if self._LOCKED_FIELDS & set(vals):
                 raise UserError(
                     _("Client invoices change through their actions (send, mark as paid, cancel).")
@@ -115,7 +116,6 @@ class TektoroClientInvoice(models.Model):
                 for invoice in self:
                     if invoice.state not in ("draft", "sent"):
                         raise UserError(_("%s can no longer be changed.", invoice.name))
-        check_values(self, vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

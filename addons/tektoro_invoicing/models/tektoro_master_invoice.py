@@ -169,8 +169,8 @@ class TektoroMasterInvoice(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             if not self.env.su:
+                check_values(self, vals)
                 self._refuse_workflow_fields(vals)
-            check_values(self, vals)
             vals.setdefault("contractor_id", self.env.uid)
             if not (is_manager or self.env.su) and vals["contractor_id"] != self.env.uid:
                 raise AccessError(_("You can only create master invoices for yourself."))
@@ -187,6 +187,7 @@ class TektoroMasterInvoice(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            check_values(self, vals)
             self._refuse_workflow_fields(vals)
             set_once = self._CREATION_FIELDS & set(vals)
             if set_once:
@@ -198,7 +199,6 @@ class TektoroMasterInvoice(models.Model):
                 )
             if "note" in vals:
                 self._check_editable_by_caller()
-        check_values(self, vals)
         return super().write(vals)
 
     def _refuse_workflow_fields(self, vals):
