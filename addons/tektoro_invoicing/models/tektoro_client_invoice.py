@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.values import check_values
+
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 ACTIVE_STATES = ("draft", "sent", "paid")
 
@@ -76,6 +78,8 @@ class TektoroClientInvoice(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
+            # Who may not touch client invoices at all hears that, not how they are made.
+            self.check_access("create")
             raise UserError(
                 _("Client invoices are generated for a period, not created one by one.")
             )
@@ -89,6 +93,7 @@ class TektoroClientInvoice(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            check_values(self, vals)
             if self._LOCKED_FIELDS & set(vals):
                 raise UserError(
                     _("Client invoices change through their actions (send, mark as paid, cancel).")
@@ -184,14 +189,15 @@ class TektoroClientInvoice(models.Model):
 
     def action_print(self):
         """The PDF document, named after the invoice number."""
+        self.check_access("read")
         return self.env.ref("tektoro_invoicing.report_tektoro_client_invoice").report_action(self)
 
     @api.model
     def retrieve_dashboard(self, domain=None):
         """Figures of the review page's header for the client invoices matching ``domain``."""
-        self.check_access("read")
+        domain = self._dashboard_domain(domain)
         [(count, total, clients)] = self._read_group(
-            list(domain or []), [], ["__count", "amount_total:sum", "client_id:count_distinct"]
+            domain, [], ["__count", "amount_total:sum", "client_id:count_distinct"]
         )
         return {
             "invoice_count": count,

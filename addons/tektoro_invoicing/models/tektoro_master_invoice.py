@@ -5,6 +5,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.values import MAX_TEXT, check_values, to_date
+
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 APPROVAL_ACTIVITY = "tektoro_invoicing.mail_act_master_invoice_approval"
 EDITABLE_STATES = ("draft", "rejected")
@@ -133,7 +135,9 @@ class TektoroMasterInvoice(models.Model):
     def _check_period_values(self, date_from, date_to):
         if not date_from or not date_to:
             raise ValidationError(_("Choose both the start and the end of the period."))
-        if fields.Date.to_date(date_to) < fields.Date.to_date(date_from):
+        if to_date(date_to, _("The end of the period")) < to_date(
+            date_from, _("The start of the period")
+        ):
             raise ValidationError(
                 _(
                     "The period ends (%(date_to)s) before it starts (%(date_from)s).",
@@ -152,6 +156,7 @@ class TektoroMasterInvoice(models.Model):
         vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             if not self.env.su:
+                check_values(self, vals)
                 self._refuse_workflow_fields(vals)
             vals.setdefault("contractor_id", self.env.uid)
             if not (is_manager or self.env.su) and vals["contractor_id"] != self.env.uid:
@@ -173,6 +178,7 @@ class TektoroMasterInvoice(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            check_values(self, vals)
             self._refuse_workflow_fields(vals)
             set_once = self._CREATION_FIELDS & set(vals)
             if set_once:
@@ -239,13 +245,13 @@ class TektoroMasterInvoice(models.Model):
         return True
 
     def action_approve(self, message=None):
+        self._check_review_message(message, required=False)
         self._check_reviewable_by_caller()
         self._do_approve(message)
         return True
 
     def action_reject(self, message=None):
-        if not isinstance(message, str) or not message.strip():
-            raise UserError(_("Say why the invoice is rejected: the message is required."))
+        self._check_review_message(message, required=True)
         self._check_reviewable_by_caller()
         self._do_reject(message.strip())
         return True
@@ -266,6 +272,7 @@ class TektoroMasterInvoice(models.Model):
 
     def action_print(self):
         """The PDF document, named after the invoice number."""
+        self.check_access("read")
         return self.env.ref("tektoro_invoicing.report_tektoro_master_invoice").report_action(self)
 
     def action_open_review_wizard(self):
@@ -289,8 +296,7 @@ class TektoroMasterInvoice(models.Model):
     @api.model
     def retrieve_dashboard(self, domain=None):
         """Figures of the review page's header for the invoices matching ``domain``."""
-        self.check_access("read")
-        domain = list(domain or [])
+        domain = self._dashboard_domain(domain)
         [(count, total)] = self._read_group(domain, [], ["__count", "amount_total:sum"])
         [(clients,)] = self.env["tektoro.ticket"]._read_group(
             [("master_invoice_id", "in", self._search(domain))], [], ["client_id:count_distinct"]
@@ -341,6 +347,19 @@ class TektoroMasterInvoice(models.Model):
                         state=invoice._state_label(),
                     )
                 )
+
+    @api.model
+    def _check_review_message(self, message, required):
+        if required and not (isinstance(message, str) and message.strip()):
+            raise UserError(_("Say why the invoice is rejected: the message is required."))
+        if message in (None, False):
+            return
+        if not isinstance(message, str):
+            raise UserError(_("The message to the contractor must be text."))
+        if len(message) > MAX_TEXT:
+            raise UserError(
+                _("The message to the contractor is too long: at most %s characters.", MAX_TEXT)
+            )
 
     def _state_label(self):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]

@@ -2,6 +2,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.values import check_values
+
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 
 
@@ -116,6 +118,7 @@ class TektoroTicket(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
+                check_values(self, vals, creating=True)
                 self._check_caller_vals(vals)
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
@@ -125,6 +128,7 @@ class TektoroTicket(models.Model):
 
     def write(self, vals):
         if not self.env.su:
+            check_values(self, vals)
             self._check_caller_vals(vals)
             if self._WORK_FIELDS & set(vals):
                 for ticket in self:

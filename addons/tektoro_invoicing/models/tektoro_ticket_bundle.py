@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, fields, models
+from odoo.exceptions import UserError
 
 
 class TektoroTicketBundle(models.AbstractModel):
@@ -24,6 +25,22 @@ class TektoroTicketBundle(models.AbstractModel):
     )
     currency_id = fields.Many2one(related="company_id.currency_id", store=True)
     note = fields.Text(string="Notes")
+
+    def _dashboard_domain(self, domain):
+        """The caller's filter as a domain of the bundles they may read, or a UserError.
+
+        Odoo reports a malformed domain with whatever Python error its parser meets first.
+        """
+        self.check_access("read")
+        if domain in (None, False):
+            return []
+        if not isinstance(domain, list):
+            raise UserError(_("The filter must be a list of conditions."))
+        try:
+            self._search(domain)
+        except (ValueError, TypeError, IndexError, AssertionError, KeyError) as error:
+            raise UserError(_("This filter is not valid: %s", error)) from None
+        return domain
 
     def _update_totals(self):
         """Recount tickets, amount and, where the bundle shows them, clients for all of ``self``."""

@@ -1,4 +1,6 @@
+import itertools
 from contextlib import contextmanager
+from datetime import date, timedelta
 
 from odoo.tests import TransactionCase, new_test_user
 
@@ -100,4 +102,62 @@ class TektoroMasterInvoiceCase(TektoroCase):
     def _submitted_invoice(self, contractor=None, **values):
         invoice = self._master_invoice(contractor, **values)
         invoice.action_submit()
+        return invoice
+
+    # Days of their own for the tables that need many invoices: 2015, away from January 2020.
+    _days = itertools.count()
+
+    @classmethod
+    def _fresh_day(cls):
+        return str(date(2015, 1, 1) + timedelta(days=next(cls._days)))
+
+    def _ticket_on_fresh_day(self, contractor=None, state="approved", client=None):
+        contractor = contractor or self.contractor
+        return (
+            self.env["tektoro.ticket"]
+            .sudo()
+            .create(
+                {
+                    "contractor_id": contractor.id,
+                    "client_id": (client or self.client_a).id,
+                    "work_date": self._fresh_day(),
+                    "description": "Fixture work",
+                    "hours": 2.0,
+                    "amount": 80.0,
+                    "state": state,
+                }
+            )
+            .sudo(False)
+        )
+
+    def _master_invoice_in(self, state, contractor=None):
+        """A one-ticket master invoice of ``contractor`` walked to ``state`` by its users."""
+        contractor = contractor or self.contractor
+        day = self._ticket_on_fresh_day(contractor).work_date
+        invoice = self._master_invoice(contractor, date_from=day, date_to=day)
+        if state != "draft":
+            invoice.action_submit()
+        if state in ("approved", "paid", "rejected"):
+            # A manager reviews; a manager's own invoice is reviewed by the superuser.
+            reviewer = invoice.with_user(self.manager if contractor != self.manager else 1)
+            if state == "rejected":
+                reviewer.action_reject("Fixture rejection")
+            else:
+                reviewer.action_approve("Fixture approval")
+        if state == "paid":
+            invoice.with_user(self.manager).action_mark_paid()
+        return invoice
+
+    def _client_invoice_in(self, state):
+        """A one-ticket client invoice for Client A, generated and walked by a manager."""
+        day = self._ticket_on_fresh_day().work_date
+        invoice = (
+            self.env["tektoro.client.invoice"].with_user(self.manager).generate_for_period(day, day)
+        )
+        if state in ("sent", "paid"):
+            invoice.action_send()
+        if state == "paid":
+            invoice.action_mark_paid()
+        if state == "cancelled":
+            invoice.action_cancel()
         return invoice

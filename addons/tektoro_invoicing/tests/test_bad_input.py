@@ -9,6 +9,7 @@ before and after each call.
 
 from odoo.tests import HttpCase, tagged
 
+from .common import TektoroMasterInvoiceCase
 from .rpc_common import RpcMixin
 from .work_order_common import SandboxMixin, WorkOrderCase
 
@@ -148,3 +149,186 @@ class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
                 self.assertTrue(outcome.message.strip(), label)
                 self.assertNotIn("psycopg2", outcome.message, label)
                 self.assertEqual(self.counts(), before, f"{label}: something was written")
+
+
+MASTER_COUNTED = (
+    "tektoro.master.invoice.create.wizard",
+    "tektoro.client.invoice.generate.wizard",
+    "tektoro.ticket",
+    "tektoro.master.invoice",
+    "tektoro.master.invoice.counter",
+    "tektoro.client.invoice",
+    "tektoro.master.invoice.review.wizard",
+    "mail.message",
+    "mail.mail",
+    "mail.activity",
+)
+# What a refused call must leave as it was on the records the rows act on.
+MASTER_WATCHED = {
+    "tektoro.ticket": ["state", "description", "hours", "amount", "work_date", "contractor_id"],
+    "tektoro.master.invoice": ["name", "state", "note", "ticket_ids", "amount_total"],
+    "tektoro.client.invoice": ["state", "note", "ticket_ids", "amount_total"],
+}
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoiceBadInputOverRpc(RpcMixin, TektoroMasterInvoiceCase, HttpCase):
+    """The master-invoice side's bad inputs, over JSON-RPC, as TestBadInputOverRpc."""
+
+    def state_of_everything(self, records):
+        self.env.cr.precommit.run()
+        self.env.flush_all()
+        self.env.invalidate_all()
+        state = {model: self.env[model].sudo().search_count([]) for model in MASTER_COUNTED}
+        for record in records:
+            state[f"{record._name},{record.id}"] = record.sudo().read(MASTER_WATCHED[record._name])
+        return state
+
+    def rows(self):
+        """(label, user, model, method, args, kwargs) and the records they must not change."""
+        ticket = self._ticket_on_fresh_day(state="draft")
+        loose = self._ticket_on_fresh_day()  # approved, on no invoice: what creation would take
+        free_day = loose.work_date.isoformat()
+        draft = self._master_invoice_in("draft")
+        submitted = self._master_invoice_in("submitted")
+        approved = self._master_invoice_in("approved")
+        client_draft = self._client_invoice_in("draft")
+        client_paid = self._client_invoice_in("paid")
+        john, manager = self.contractor, self.manager
+        tk, mi, ci = "tektoro.ticket", "tektoro.master.invoice", "tektoro.client.invoice"
+        review = "tektoro.master.invoice.review.wizard"
+        client = self.client_a.id
+
+        def new_ticket(**values):
+            base = {"client_id": client, "work_date": "2015-06-01", "description": "Visit"}
+            return [{**base, "hours": 1.0, "amount": 10.0, **values}]
+
+        def period(date_from=free_day, date_to=free_day, **values):
+            return [{"date_from": date_from, "date_to": date_to, **values}]
+
+        def review_of(*invoices, **values):
+            ids = [(6, 0, [i.id if hasattr(i, "id") else i for i in invoices])]
+            return [{"master_invoice_ids": ids, "decision": "approve", **values}]
+
+        rows = [
+            # -- tickets: missing fields, wrong types, negative, oversized, unknown ids, payloads
+            ("ticket without client", john, tk, "create", new_ticket(client_id=False), {}),
+            ("ticket without description", john, tk, "create", new_ticket(description=False), {}),
+            ("ticket negative hours", john, tk, "create", new_ticket(hours=-1), {}),
+            ("ticket negative amount", john, tk, "create", new_ticket(amount=-0.01), {}),
+            ("ticket hours as text", john, tk, "create", new_ticket(hours="two"), {}),
+            ("ticket amount as list", john, tk, "create", new_ticket(amount=[10]), {}),
+            ("ticket amount infinite", john, tk, "create", new_ticket(amount=float("inf")), {}),
+            ("ticket unknown client", john, tk, "create", new_ticket(client_id=MISSING_ID), {}),
+            ("ticket client as text", john, tk, "create", new_ticket(client_id="Acme"), {}),
+            ("ticket SQL in client id", john, tk, "create", new_ticket(client_id=SQL), {}),
+            ("ticket date as text", john, tk, "create", new_ticket(work_date="yesterday"), {}),
+            ("ticket SQL in date", john, tk, "create", new_ticket(work_date=SQL), {}),
+            ("ticket HTML in date", john, tk, "create", new_ticket(work_date=HTML), {}),
+            ("ticket date as number", john, tk, "create", new_ticket(work_date=20150601), {}),
+            ("ticket oversized description", john, tk, "create", new_ticket(description=HUGE), {}),
+            ("ticket forced approved", john, tk, "create", new_ticket(state="approved"), {}),
+            ("ticket HTML state", john, tk, "create", new_ticket(state=HTML), {}),
+            ("ticket for another", john, tk, "create", new_ticket(contractor_id=self.contractor_2.id), {}),
+            ("ticket onto an invoice", john, tk, "create", new_ticket(master_invoice_id=draft.id), {}),
+            ("ticket unknown field", john, tk, "create", new_ticket(billed=True), {}),
+            ("ticket write negative", john, tk, "write", [ticket.ids, {"amount": -5}], {}),
+            ("ticket write SQL date", john, tk, "write", [ticket.ids, {"work_date": SQL}], {}),
+            ("ticket write oversized", john, tk, "write", [ticket.ids, {"description": HUGE}], {}),
+            ("ticket write unknown id", john, tk, "write", [[MISSING_ID], {"description": "x"}], {}),
+            ("ticket write approved", john, tk, "write", [loose.ids, {"amount": 1}], {}),
+            ("ticket approve unknown id", manager, tk, "action_approve", [[MISSING_ID]], {}),
+            ("ticket approve twice", manager, tk, "action_approve", [loose.ids], {}),
+            ("ticket approve draft and approved", manager, tk, "action_approve", [ticket.ids + loose.ids], {}),
+            ("ticket reset a bundled one", manager, tk, "action_reset_to_draft", [draft.ticket_ids.ids], {}),
+            ("delete an approved ticket", john, tk, "unlink", [loose.ids], {}),
+            # -- master invoices: periods, wrong types, unknown ids, forced fields
+            ("invoice reversed period", john, mi, "create", period("2015-12-31", "2015-01-01"), {}),
+            ("invoice without end", john, mi, "create", [{"date_from": free_day}], {}),
+            ("invoice without period", john, mi, "create", [{}], {}),
+            ("invoice date as text", john, mi, "create", period(date_to="next week"), {}),
+            ("invoice SQL in date", john, mi, "create", period(date_from=SQL), {}),
+            ("invoice HTML in date", john, mi, "create", period(date_from=HTML), {}),
+            ("invoice date as number", john, mi, "create", period(date_from=20150101), {}),
+            ("invoice date as list", john, mi, "create", period(date_to=[2015, 1, 1]), {}),
+            ("invoice unknown client", john, mi, "create", period(client_id=MISSING_ID), {}),
+            ("invoice client as text", john, mi, "create", period(client_id="Client A"), {}),
+            ("invoice unknown contractor", manager, mi, "create", period(contractor_id=MISSING_ID), {}),
+            ("invoice for another", john, mi, "create", period(contractor_id=self.contractor_2.id), {}),
+            ("invoice forced state", john, mi, "create", period(state="paid"), {}),
+            ("invoice forced total", john, mi, "create", period(amount_total=-100), {}),
+            ("invoice oversized note", john, mi, "create", period(note=HUGE + HUGE), {}),
+            ("invoice nothing to bundle", john, mi, "create", period("2014-01-01", "2014-01-31"), {}),
+            ("invoice write period", john, mi, "write", [draft.ids, {"date_to": "2016-01-01"}], {}),
+            ("invoice write state", john, mi, "write", [draft.ids, {"state": "approved"}], {}),
+            ("invoice write note as list", john, mi, "write", [draft.ids, {"note": ["x"]}], {}),
+            ("invoice write note submitted", john, mi, "write", [submitted.ids, {"note": "x"}], {}),
+            ("invoice write unknown id", john, mi, "write", [[MISSING_ID], {"note": "x"}], {}),
+            ("delete a submitted invoice", john, mi, "unlink", [submitted.ids], {}),
+            ("submit unknown id", john, mi, "action_submit", [[MISSING_ID]], {}),
+            ("submit twice", john, mi, "action_submit", [submitted.ids], {}),
+            ("approve a draft", manager, mi, "action_approve", [draft.ids], {}),
+            ("approve with a dict", manager, mi, "action_approve", [submitted.ids], {"message": {"a": 1}}),
+            ("approve with a number", manager, mi, "action_approve", [submitted.ids], {"message": 5}),
+            ("approve oversized message", manager, mi, "action_approve", [submitted.ids], {"message": HUGE + HUGE}),
+            ("approve one of two reviewable", manager, mi, "action_approve", [submitted.ids + draft.ids], {}),
+            ("reject without message", manager, mi, "action_reject", [submitted.ids], {}),
+            ("reject blank message", manager, mi, "action_reject", [submitted.ids], {"message": "  "}),
+            ("reject with a list", manager, mi, "action_reject", [submitted.ids], {"message": ["no"]}),
+            ("reject oversized message", manager, mi, "action_reject", [submitted.ids], {"message": HUGE + HUGE}),
+            ("reject an approved", manager, mi, "action_reject", [approved.ids], {"message": "no"}),
+            ("pay a submitted", manager, mi, "action_mark_paid", [submitted.ids], {}),
+            ("pay unknown id", manager, mi, "action_mark_paid", [[MISSING_ID]], {}),
+            ("review dialog without decision", manager, mi, "action_open_review_wizard", [submitted.ids], {}),
+            ("review dialog HTML decision", manager, mi, "action_open_review_wizard", [submitted.ids], {"context": {"review_decision": HTML}}),
+            ("review dialog unknown invoice", manager, review, "create", review_of(MISSING_ID), {}),
+            ("review dialog SQL invoice", manager, review, "create", [{"master_invoice_ids": SQL}], {}),
+            ("review dialog HTML decision value", manager, review, "create", review_of(submitted, decision=HTML), {}),
+            ("create dialog date as text", john, "tektoro.master.invoice.create.wizard", "create", period(date_from="today"), {}),
+            ("create dialog unknown client", john, "tektoro.master.invoice.create.wizard", "create", period(client_id=MISSING_ID), {}),
+            ("generate dialog SQL date", manager, "tektoro.client.invoice.generate.wizard", "create", period(date_to=SQL), {}),
+            ("generate dialog unknown client", manager, "tektoro.client.invoice.generate.wizard", "create", [{"client_ids": [(6, 0, [MISSING_ID])]}], {}),
+            ("dashboard domain as text", john, mi, "retrieve_dashboard", [SQL], {}),
+            ("dashboard unknown field", john, mi, "retrieve_dashboard", [[("password", "=", "x")]], {}),
+            ("dashboard malformed domain", john, mi, "retrieve_dashboard", [[("id", "in")]], {}),
+            # -- client invoices
+            ("generate reversed period", manager, ci, "generate_for_period", ["2015-12-31", "2015-01-01"], {}),
+            ("generate without end", manager, ci, "generate_for_period", [free_day, None], {}),
+            ("generate date as text", manager, ci, "generate_for_period", ["soon", free_day], {}),
+            ("generate SQL date", manager, ci, "generate_for_period", [SQL, free_day], {}),
+            ("generate date as number", manager, ci, "generate_for_period", [20150101, free_day], {}),
+            ("generate clients as text", manager, ci, "generate_for_period", [free_day, free_day], {"client_ids": "1,2"}),
+            ("generate SQL in clients", manager, ci, "generate_for_period", [free_day, free_day], {"client_ids": [SQL]}),
+            ("generate unknown client", manager, ci, "generate_for_period", [free_day, free_day], {"client_ids": [MISSING_ID]}),
+            ("generate nothing to invoice", manager, ci, "generate_for_period", ["2014-01-01", "2014-01-31"], {}),
+            ("client invoice created directly", manager, ci, "create", [{"client_id": client, **period()[0]}], {}),
+            ("client invoice write state", manager, ci, "write", [client_draft.ids, {"state": "paid"}], {}),
+            ("client invoice write note as number", manager, ci, "write", [client_draft.ids, {"note": 7}], {}),
+            ("client invoice oversized note", manager, ci, "write", [client_draft.ids, {"note": HUGE + HUGE}], {}),
+            ("client invoice note when paid", manager, ci, "write", [client_paid.ids, {"note": "x"}], {}),
+            ("send a paid client invoice", manager, ci, "action_send", [client_paid.ids], {}),
+            ("pay a draft client invoice", manager, ci, "action_mark_paid", [client_draft.ids], {}),
+            ("cancel a paid client invoice", manager, ci, "action_cancel", [client_paid.ids], {}),
+            ("cancel unknown client invoice", manager, ci, "action_cancel", [[MISSING_ID]], {}),
+            ("delete a paid client invoice", manager, ci, "unlink", [client_paid.ids], {}),
+            ("client dashboard domain as text", manager, ci, "retrieve_dashboard", [HTML], {}),
+        ]
+        watched = ticket | loose, draft | submitted | approved, client_draft | client_paid
+        return rows, [record for records in watched for record in records]
+
+    def test_every_bad_input_is_refused_clearly_and_writes_nothing(self):
+        rows, watched = self.rows()
+        for label, user, model, method, args, kwargs in rows:
+            with self.subTest(input=label):
+                before = self.state_of_everything(watched)
+                outcome = self.rpc(user, model, method, *args, **kwargs)
+                self.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
+                self.assertIn(
+                    outcome.error_class,
+                    CLEAR_ERRORS,
+                    f"{label}: not refused clearly: {outcome.error} {outcome.message[:300]}",
+                )
+                self.assertTrue(outcome.message.strip(), label)
+                self.assertNotIn("psycopg2", outcome.message, label)
+                after = self.state_of_everything(watched)
+                self.assertEqual(after, before, f"{label}: something was written")

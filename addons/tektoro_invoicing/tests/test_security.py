@@ -11,6 +11,7 @@ import itertools
 from markupsafe import Markup
 from odoo.tests import HttpCase, tagged
 
+from .common import TektoroMasterInvoiceCase
 from .rpc_common import RpcMixin
 from .work_order_common import WorkOrderCase
 
@@ -374,3 +375,441 @@ class TestRoutesAndEscaping(SecurityCase):
             self.assertIsInstance(note, Markup)
             self.assertNotIn("<script>", note)
             self.assertIn(escaped, note)
+
+
+# ---------------------------------------------------------------------- master-invoice side
+
+# A contractor's records are John Doe's ("contractor"); Mary Major ("other_contractor") is a
+# contractor too, and must never reach them.
+MASTER_ROLES = ("contractor", "other_contractor", "office", "manager", "sync", "internal", "portal")
+OWNER = ("contractor", "manager")
+MANAGER = ("manager",)
+
+# Model → the operations each role may perform on (or, for C, create as) John's records. A role
+# not listed gets an AccessError; REFUSED_OTHERWISE names the cells refused with another error.
+MASTER_MODEL_RIGHTS = {
+    "tektoro.ticket": {"contractor": "RCWU", "manager": "RCWU"},
+    "tektoro.master.invoice": {"contractor": "RCWU", "manager": "RCWU"},
+    "tektoro.client.invoice": {"manager": "RWU"},
+}
+REFUSED_OTHERWISE = {
+    # Client invoices are only ever generated (generate_for_period), even by a manager.
+    ("tektoro.client.invoice", "manager", "C"): ("UserError", "generated for a period"),
+}
+
+# (model, method, fixture, kwargs, context, roles that may call it); every other role gets an
+# AccessError and the fixture is left as it was. Fixtures belong to John.
+EVERY_CONTRACTOR = (*OWNER, "other_contractor")
+MASTER_ACTION_RIGHTS = [
+    ("tektoro.ticket", "action_approve", "draft ticket", {}, {}, MANAGER),
+    ("tektoro.ticket", "action_reset_to_draft", "approved ticket", {}, {}, MANAGER),
+    ("tektoro.ticket", "action_remove_from_master_invoice", "bundled ticket", {}, {}, OWNER),
+    ("tektoro.master.invoice", "action_refresh_tickets", "draft", {}, {}, OWNER),
+    ("tektoro.master.invoice", "action_submit", "draft", {}, {}, OWNER),
+    ("tektoro.master.invoice", "action_approve", "submitted", {"message": "OK"}, {}, MANAGER),
+    ("tektoro.master.invoice", "action_reject", "submitted", {"message": "No"}, {}, MANAGER),
+    ("tektoro.master.invoice", "action_mark_paid", "approved", {}, {}, MANAGER),
+    (
+        "tektoro.master.invoice",
+        "action_open_review_wizard",
+        "submitted",
+        {},
+        {"review_decision": "reject"},
+        MANAGER,
+    ),
+    ("tektoro.master.invoice", "action_print", "draft", {}, {}, OWNER),
+    ("tektoro.master.invoice", "message_post", "draft", {"body": "Hello"}, {}, OWNER),
+    ("tektoro.master.invoice", "retrieve_dashboard", None, {"domain": []}, {}, EVERY_CONTRACTOR),
+    ("tektoro.master.invoice.create.wizard", "create", "period", {}, {}, EVERY_CONTRACTOR),
+    ("tektoro.master.invoice.review.wizard", "create", "review", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "generate_for_period", "generate", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "action_send", "draft client", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "action_mark_paid", "sent client", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "action_cancel", "draft client", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "action_print", "draft client", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "message_post", "draft client", {"body": "Hello"}, {}, MANAGER),
+    ("tektoro.client.invoice", "retrieve_dashboard", None, {"domain": []}, {}, MANAGER),
+    ("tektoro.client.invoice.generate.wizard", "create", "period", {}, {}, MANAGER),
+]
+
+# What a refused call must leave as it was, per model.
+WATCHED_FIELDS = {
+    "tektoro.ticket": ["state", "description", "master_invoice_id", "client_invoice_id"],
+    "tektoro.master.invoice": ["state", "note", "ticket_count", "approver_id"],
+    "tektoro.client.invoice": ["state", "note", "ticket_count"],
+}
+
+
+class MasterSecurityCase(SecurityCase, TektoroMasterInvoiceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.users["other_contractor"] = cls.contractor_2
+
+    def assert_refused(self, outcome, error_class, label, pattern=None):
+        self.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
+        self.assertEqual(outcome.error_class, error_class, f"{label}: {outcome}")
+        self.assertTrue(outcome.message.strip(), f"{label}: no message")
+        if pattern:
+            self.assertRegex(outcome.message, pattern, label)
+
+    def fixture(self, kind):
+        """A record of John's (or a model's arguments) that one cell acts on."""
+        builders = {
+            "draft ticket": lambda: self._ticket_on_fresh_day(state="draft"),
+            "approved ticket": lambda: self._ticket_on_fresh_day(),
+            "bundled ticket": lambda: self._master_invoice_in("draft").ticket_ids,
+            "draft": lambda: self._master_invoice_in("draft"),
+            "submitted": lambda: self._master_invoice_in("submitted"),
+            "approved": lambda: self._master_invoice_in("approved"),
+            "draft client": lambda: self._client_invoice_in("draft"),
+            "sent client": lambda: self._client_invoice_in("sent"),
+        }
+        return builders[kind]()
+
+    def snapshot(self, record):
+        self.env.invalidate_all()
+        values = record.sudo().read(WATCHED_FIELDS[record._name])
+        messages = (
+            self.env["mail.message"]
+            .sudo()
+            .search_count([("model", "=", record._name), ("res_id", "in", record.ids)])
+        )
+        return values, messages
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoiceAccessMatrix(MasterSecurityCase):
+    """Tickets, master and client invoices: every group x operation x action, over JSON-RPC."""
+
+    # ------------------------------------------------------------------ CRUD cells
+
+    def fresh(self, model):
+        return {
+            "tektoro.ticket": lambda: self.fixture("draft ticket"),
+            "tektoro.master.invoice": lambda: self.fixture("draft"),
+            "tektoro.client.invoice": lambda: self.fixture("draft client"),
+        }[model]()
+
+    def create_values(self, model):
+        """Values that make a record of John's, or a client invoice."""
+        day = self._fresh_day()
+        if model == "tektoro.ticket":
+            return {
+                "contractor_id": self.contractor.id,
+                "client_id": self.client_a.id,
+                "work_date": day,
+                "description": "Recorded over RPC",
+                "hours": 1.0,
+                "amount": 10.0,
+            }
+        if model == "tektoro.master.invoice":
+            day = self._ticket_on_fresh_day().work_date.isoformat()
+            return {"contractor_id": self.contractor.id, "date_from": day, "date_to": day}
+        self._ticket_on_fresh_day(client=self.client_b)
+        return {"client_id": self.client_b.id, "date_from": day, "date_to": day}
+
+    WRITE_VALUES = {
+        "tektoro.ticket": {"description": "Changed over RPC"},
+        "tektoro.master.invoice": {"note": "Changed over RPC"},
+        "tektoro.client.invoice": {"note": "Changed over RPC"},
+    }
+
+    def call_operation(self, user, model, operation, allowed):
+        """One cell; checks what it did (or that it did nothing) and returns the outcome."""
+        if operation == "C":
+            Model = self.env[model].sudo()
+            before = Model.search_count([])
+            outcome = self.rpc(user, model, "create", [self.create_values(model)])
+            if not outcome.error and "contractor_id" in Model._fields:
+                self.assertEqual(Model.browse(outcome.result).contractor_id, self.contractor)
+            self.assertEqual(Model.search_count([]), before + (0 if outcome.error else 1))
+            return outcome
+        record = self.fresh(model)
+        if operation == "R":
+            # Searching never shows another's records; reading them by id is refused.
+            found = self.rpc(user, model, "search_read", [("id", "=", record.id)], ["id"])
+            if found.error:
+                self.assertEqual(found.error_class, ACCESS_ERROR, found)
+            else:
+                self.assertEqual([r["id"] for r in found.result], record.ids if allowed else [])
+            outcome = self.rpc(user, model, "read", record.ids, ["display_name"])
+            if not outcome.error:
+                self.assertEqual([r["id"] for r in outcome.result], record.ids)
+            return outcome
+        before = self.snapshot(record)
+        if operation == "W":
+            outcome = self.rpc(user, model, "write", record.ids, self.WRITE_VALUES[model])
+            if not outcome.error:
+                [(field, value)] = self.WRITE_VALUES[model].items()
+                self.assertEqual(record[field], value)
+        else:
+            outcome = self.rpc(user, model, "unlink", record.ids)
+            self.assertEqual(bool(record.exists()), bool(outcome.error))
+        if outcome.error:
+            self.assertEqual(self.snapshot(record), before, f"{model} {operation}: changed")
+        return outcome
+
+    def test_every_group_against_every_master_model_and_operation(self):
+        for role, (model, rights) in itertools.product(MASTER_ROLES, MASTER_MODEL_RIGHTS.items()):
+            for operation in "RCWU":
+                allowed = operation in rights.get(role, "")
+                label = f"{role} {operation} {model}"
+                with self.subTest(role=role, model=model, operation=operation):
+                    outcome = self.call_operation(self.users[role], model, operation, allowed)
+                    if allowed:
+                        self.assert_outcome(outcome, True, label)
+                    else:
+                        error, pattern = REFUSED_OTHERWISE.get(
+                            (model, role, operation), (ACCESS_ERROR, None)
+                        )
+                        self.assert_refused(outcome, error, label, pattern)
+
+    # ------------------------------------------------------------------ public methods
+
+    def action_call(self, method, fixture, kwargs):
+        """(record or None, args, kwargs) of one call of ``method`` on a fresh ``fixture``."""
+        kwargs = dict(kwargs)
+        if fixture is None:
+            return None, [], kwargs
+        if fixture == "period":
+            day = self._fresh_day()
+            return None, [{"date_from": day, "date_to": day}], kwargs
+        if fixture == "generate":
+            day = self._ticket_on_fresh_day().work_date.isoformat()
+            return None, [day, day], kwargs
+        if fixture == "review":
+            invoice = self.fixture("submitted")
+            values = {"master_invoice_ids": [(6, 0, invoice.ids)], "decision": "reject"}
+            return invoice, [values], kwargs
+        record = self.fixture(fixture)
+        return record, [record.ids], kwargs
+
+    def test_every_group_against_every_master_public_method(self):
+        for role, row in itertools.product(MASTER_ROLES, MASTER_ACTION_RIGHTS):
+            model, method, fixture, kwargs, context, allowed_roles = row
+            with self.subTest(role=role, model=model, method=method):
+                record, args, kwargs = self.action_call(method, fixture, kwargs)
+                if context:
+                    kwargs["context"] = dict(context)
+                before = record and self.snapshot(record)
+                outcome = self.rpc(self.users[role], model, method, *args, **kwargs)
+                label = f"{role} {model}.{method}"
+                if role in allowed_roles:
+                    self.assert_outcome(outcome, True, label)
+                else:
+                    self.assert_refused(outcome, ACCESS_ERROR, label)
+                    if record:
+                        self.assertEqual(self.snapshot(record), before, f"{label}: changed")
+
+    def test_a_contractor_sees_nothing_of_another_contractor(self):
+        """Every read path Mary Major might try on John Doe's tickets and invoices."""
+        invoice = self._master_invoice_in("submitted")
+        ticket = invoice.ticket_ids
+        draft_ticket = self._ticket_on_fresh_day(state="draft")
+        own = self._master_invoice_in("draft", contractor=self.contractor_2)
+        mary = self.contractor_2
+        for model, records in (
+            ("tektoro.ticket", ticket | draft_ticket),
+            ("tektoro.master.invoice", invoice),
+        ):
+            ids = records.ids
+            with self.subTest(model=model):
+                found = self.rpc(mary, model, "search_read", [("id", "in", ids)], ["id"])
+                self.assertEqual(found.result, [])
+                counted = self.rpc(mary, model, "search_count", [("id", "in", ids)])
+                self.assertEqual(counted.result, 0)
+                named = self.rpc(mary, model, "name_search", records[:1].name, [("id", "in", ids)])
+                self.assertEqual(named.result, [])
+                grouped = self.rpc(mary, model, "read_group", [("id", "in", ids)], ["id:count"], [])
+                self.assertEqual(grouped.result[0]["__count"], 0)
+                for method, args, kwargs in (
+                    ("read", [ids, ["display_name"]], {}),
+                    ("web_read", [ids], {"specification": {"display_name": {}}}),
+                ):
+                    outcome = self.rpc(mary, model, method, *args, **kwargs)
+                    self.assert_refused(outcome, ACCESS_ERROR, f"{model}.{method}")
+        # Her own invoice shows her tickets only; her dashboard counts her invoices only.
+        outcome = self.rpc(mary, "tektoro.master.invoice", "read", own.ids, ["ticket_ids"])
+        self.assertEqual(outcome.result[0]["ticket_ids"], own.ticket_ids.ids)
+        dashboard = self.rpc(mary, "tektoro.master.invoice", "retrieve_dashboard", [])
+        theirs = self.env["tektoro.master.invoice"].sudo().search([("contractor_id", "=", mary.id)])
+        self.assertEqual(dashboard.result["invoice_count"], len(theirs))
+        self.assertEqual(dashboard.result["amount_total"], sum(theirs.mapped("amount_total")))
+
+    def test_nobody_reviews_their_own_invoice_or_ticket(self):
+        """Max Manager bills his own work: as its contractor he may not review it."""
+        invoice = self._master_invoice_in("submitted", contractor=self.manager)
+        ticket = self._ticket_on_fresh_day(contractor=self.manager, state="draft")
+        wizard_values = {"master_invoice_ids": [(6, 0, invoice.ids)], "decision": "approve"}
+        review = "tektoro.master.invoice.review.wizard"
+        rows = (
+            ("approve", invoice, "action_approve", [invoice.ids], {"message": "Self"}),
+            ("reject", invoice, "action_reject", [invoice.ids], {"message": "Self"}),
+            (
+                "open the review dialog",
+                invoice,
+                "action_open_review_wizard",
+                [invoice.ids],
+                {"context": {"review_decision": "approve"}},
+            ),
+            ("approve a ticket", ticket, "action_approve", [ticket.ids], {}),
+        )
+        for label, record, method, args, kwargs in rows:
+            with self.subTest(label):
+                before = self.snapshot(record)
+                outcome = self.rpc(self.manager, record._name, method, *args, **kwargs)
+                self.assert_refused(outcome, "UserError", label, "your own (invoice|ticket)")
+                self.assertEqual(self.snapshot(record), before, f"{label}: changed")
+        # Through the dialog: it opens for the manager, confirming is refused.
+        created = self.rpc(self.manager, review, "create", [wizard_values])
+        self.assertIsNone(created.error, created)
+        before = self.snapshot(invoice)
+        outcome = self.rpc(self.manager, review, "action_confirm", created.result)
+        self.assert_refused(outcome, "UserError", "the dialog", "your own invoice")
+        self.assertEqual(self.snapshot(invoice), before)
+        # Another manager may.
+        other_manager = self._make_user(
+            "tk_manager_2", "Nina Manager", "tektoro_invoicing.group_manager"
+        )
+        outcome = self.rpc(other_manager, invoice._name, "action_approve", invoice.ids)
+        self.assertIsNone(outcome.error, outcome)
+        self.assertRecordValues(invoice, [{"state": "approved", "approver_id": other_manager.id}])
+
+
+PAYLOAD = "<script>alert(1)</script><b>x</b>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;"
+
+
+@tagged("post_install", "-at_install")
+class TestMasterInvoiceEscaping(MasterSecurityCase):
+    """A manager's word and a contractor's text reach chatter, email and report as text."""
+
+    def assert_escaped(self, html, label):
+        self.assert_not_live(html, label)
+        self.assertIn(ESCAPED, html, label)
+
+    def assert_not_live(self, html, label):
+        self.assertNotIn("<script>alert(1)", html, label)
+        self.assertNotIn("<b>x</b>", html, label)
+
+    def assert_review_reaches_contractor_escaped(self, invoice, act, event):
+        """Run ``act`` (the manager's RPC calls); check every message and email it made."""
+        Message, Mail = self.env["mail.message"].sudo(), self.env["mail.mail"].sudo()
+        on_invoice = [("model", "=", invoice._name), ("res_id", "=", invoice.id)]
+        seen_messages, seen_mails = Message.search(on_invoice), Mail.search(on_invoice)
+        act()
+        self.env.invalidate_all()
+        messages = Message.search(on_invoice) - seen_messages
+        mails = Mail.search(on_invoice) - seen_mails
+        for message in messages:
+            self.assert_not_live(message.body, f"{event}: message {message.id}")
+        # The notice addressed to the contractor (the state's tracking message has the same
+        # subtype, and no body).
+        subtype = self.env.ref(f"tektoro_invoicing.mt_master_invoice_{event}")
+        notice = messages.filtered(
+            lambda m: m.subtype_id == subtype and self.contractor.partner_id in m.partner_ids
+        )
+        self.assertEqual(len(notice), 1, f"{event}: one notice in the chatter")
+        self.assert_escaped(notice.body, f"{event}: chatter notice")
+        email = mails.filtered(lambda m: self.contractor.partner_id in m.recipient_ids)
+        self.assertEqual(len(email), 1, f"{event}: one email to the contractor")
+        self.assert_escaped(email.body_html, f"{event}: email")
+        for mail in mails:
+            self.assert_not_live(mail.body_html, f"{event}: mail {mail.id}")
+        return messages
+
+    def test_rejection_and_approval_messages_are_escaped_in_chatter_and_email(self):
+        rejected = self._master_invoice_in("submitted")
+        messages = self.assert_review_reaches_contractor_escaped(
+            rejected,
+            lambda: self.assertIsNone(
+                self.rpc(
+                    self.manager, rejected._name, "action_reject", rejected.ids, message=PAYLOAD
+                ).error
+            ),
+            "rejected",
+        )
+        # The manager's approval activity is marked done with the message as its feedback.
+        feedback = messages.filtered(lambda m: "Feedback" in m.body)
+        self.assertTrue(feedback, "the activity's feedback is in the chatter")
+        self.assert_escaped(feedback.body, "activity feedback")
+
+        approved = self._master_invoice_in("submitted")
+        review = "tektoro.master.invoice.review.wizard"
+
+        def approve_through_the_dialog():
+            values = {
+                "master_invoice_ids": [(6, 0, approved.ids)],
+                "decision": "approve",
+                "message": PAYLOAD,
+            }
+            wizard = self.rpc(self.manager, review, "create", [values])
+            confirmed = self.rpc(self.manager, review, "action_confirm", wizard.result)
+            self.assertIsNone(confirmed.error, confirmed)
+
+        self.assert_review_reaches_contractor_escaped(
+            approved, approve_through_the_dialog, "approved"
+        )
+        # The payment notice repeats the approval message.
+        self.assert_review_reaches_contractor_escaped(
+            approved,
+            lambda: self.assertIsNone(
+                self.rpc(self.manager, approved._name, "action_mark_paid", approved.ids).error
+            ),
+            "paid",
+        )
+        self.assertRecordValues(rejected, [{"state": "rejected", "rejection_message": PAYLOAD}])
+        self.assertRecordValues(approved, [{"state": "paid", "approval_message": PAYLOAD}])
+
+    def test_ticket_text_and_review_messages_are_escaped_in_the_html_reports(self):
+        """The documents as the Print menu's HTML reports serve them, over HTTP."""
+        values = {
+            "client_id": self.client_a.id,
+            "work_date": self._fresh_day(),
+            "description": PAYLOAD,
+            "hours": 1.0,
+            "amount": 50.0,
+        }
+        ticket = self.rpc(self.contractor, "tektoro.ticket", "create", [values])
+        self.assertIsNone(
+            self.rpc(self.manager, "tektoro.ticket", "action_approve", ticket.result).error
+        )
+        day = values["work_date"]
+        created = self.rpc(
+            self.contractor,
+            "tektoro.master.invoice",
+            "create",
+            [{"date_from": day, "date_to": day}],
+        )
+        invoice = self.env["tektoro.master.invoice"].browse(created.result)
+        self.assertIsNone(
+            self.rpc(self.contractor, invoice._name, "action_submit", invoice.ids).error
+        )
+        rejected = self.rpc(
+            self.manager, invoice._name, "action_reject", invoice.ids, message=PAYLOAD
+        )
+        self.assertIsNone(rejected.error, rejected)
+        approved = self._master_invoice_in("submitted")
+        outcome = self.rpc(
+            self.manager, approved._name, "action_approve", approved.ids, message=PAYLOAD
+        )
+        self.assertIsNone(outcome.error, outcome)
+        client_invoice = (
+            self.env["tektoro.client.invoice"].with_user(self.manager).generate_for_period(day, day)
+        )
+        documents = (
+            ("rejected master invoice", self.contractor, invoice, 2),  # description, rejection
+            ("approved master invoice", self.contractor, approved, 1),  # approval message
+            ("client invoice", self.manager, client_invoice, 1),  # description
+        )
+        for label, user, record, payloads in documents:
+            with self.subTest(label):
+                report = f"{record._name.replace('.', '_')}_document"
+                url = f"/report/html/tektoro_invoicing.report_{report}/{record.id}"
+                self.authenticate(user.login, user.login)
+                self._rpc_user = user
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 200, label)
+                self.assert_escaped(response.text, label)
+                self.assertEqual(response.text.count(ESCAPED), payloads, label)

@@ -5,13 +5,15 @@ refuses it with a database error (logged as a bad query, shown to the caller as 
 message or a traceback). Checking first gives the caller a ValidationError naming the field.
 """
 
+import datetime
 import math
 import numbers
 
-from odoo import _
+from odoo import _, fields
 from odoo.exceptions import ValidationError
 
-# The Billing API's limits: a longer text or a bigger amount could never be pushed.
+# The Billing API's limits (a longer text or a bigger amount could never be pushed), and sane
+# ones for the texts and amounts of tickets and master invoices.
 MAX_CHAR = 1000
 MAX_TEXT = 100_000
 MAX_NUMBER = 999_999_999_999.99
@@ -74,6 +76,64 @@ def _check_value(model, field, value):
             raise ValidationError(
                 _("%(field)s is too long: at most %(max)s characters.", field=label, max=limit)
             )
+    elif field.type in ("date", "datetime"):
+        to_date(value, label, with_time=field.type == "datetime")
+    elif field.type == "selection" and isinstance(field.selection, list):
+        if value not in dict(field.selection):
+            raise ValidationError(
+                _("%(field)s can't be %(value)r.", field=label, value=_short(value))
+            )
+    elif field.type in ("one2many", "many2many"):
+        ids = _linked_ids(value, label)
+        missing = ids - set(model.env[field.comodel_name].sudo().browse(ids).exists().ids)
+        if missing:
+            raise ValidationError(
+                _("%(field)s: there is no record with id %(id)s.", field=label, id=min(missing))
+            )
+
+
+def _linked_ids(commands, label):
+    """The existing records an x2many value links, from its ids and Command tuples."""
+    if not isinstance(commands, (list, tuple)):
+        raise ValidationError(_("%s must be a list of records.", label))
+    ids = set()
+    for command in commands:
+        if _is_id(command):
+            ids.add(command)
+            continue
+        if not isinstance(command, (list, tuple)) or not command or command[0] not in range(7):
+            raise ValidationError(_("%s must be a list of records.", label))
+        if command[0] in (1, 2, 3, 4) and len(command) > 1 and _is_id(command[1]):
+            ids.add(command[1])
+        elif command[0] == 6 and len(command) == 3 and isinstance(command[2], (list, tuple)):
+            if not all(_is_id(i) for i in command[2]):
+                raise ValidationError(_("%s must be a list of records.", label))
+            ids.update(command[2])
+        elif command[0] not in (0, 5):
+            raise ValidationError(_("%s must be a list of records.", label))
+    return ids
+
+
+def _is_id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def to_date(value, label, with_time=False):
+    """``value`` as a date (or datetime), or a ValidationError naming ``label``."""
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return fields.Datetime.to_datetime(value) if with_time else fields.Date.to_date(value)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _(
+                "%(field)s must be a date (YYYY-MM-DD), not %(value)s.",
+                field=label,
+                value=_short(value),
+            )
+        ) from None
 
 
 def _short(value):

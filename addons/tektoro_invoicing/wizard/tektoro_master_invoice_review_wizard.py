@@ -1,5 +1,7 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+
+from ..tools.values import check_values
 
 
 class TektoroMasterInvoiceReviewWizard(models.TransientModel):
@@ -17,6 +19,12 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
     message = fields.Text(
         help="Sent to the contractor. Optional when approving, required when rejecting."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            check_values(self, vals)
+        return super().create(vals_list)
 
     def action_confirm(self):
         self.ensure_one()
