@@ -424,6 +424,7 @@ MASTER_ACTION_RIGHTS = [
     ("tektoro.master.invoice.review.wizard", "create", "review", {}, {}, MANAGER),
     ("tektoro.client.invoice", "generate_for_period", "generate", {}, {}, MANAGER),
     ("tektoro.client.invoice", "action_send", "draft client", {}, {}, MANAGER),
+    ("tektoro.client.invoice", "action_send_by_email", "draft client", {}, {}, MANAGER),
     ("tektoro.client.invoice", "action_mark_paid", "sent client", {}, {}, MANAGER),
     ("tektoro.client.invoice", "action_cancel", "draft client", {}, {}, MANAGER),
     ("tektoro.client.invoice", "action_print", "draft client", {}, {}, MANAGER),
@@ -445,6 +446,8 @@ class MasterSecurityCase(SecurityCase, TektoroMasterInvoiceCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.users["other_contractor"] = cls.contractor_2
+        # Send by Email needs somewhere to send to.
+        cls.client_a.email = "billing@client-a.example.com"
 
     def assert_refused(self, outcome, error_class, label, pattern=None):
         self.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
