@@ -47,7 +47,7 @@ def _check_value(model, field, value):
     if field.type == "many2one":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
-                _("%(field)s must be a record id, not %(value)r.", field=label, value=_short(value))
+                _("%(field)s must be a record id, not %(value)s.", field=label, value=_short(value))
             )
         if not model.env[field.comodel_name].sudo().browse(value).exists():
             raise ValidationError(
@@ -62,7 +62,7 @@ def _check_value(model, field, value):
         ):
             raise ValidationError(
                 _(
-                    "%(field)s must be a number between -%(max)s and %(max)s, not %(value)r.",
+                    "%(field)s must be a number between -%(max)s and %(max)s, not %(value)s.",
                     field=label,
                     max=f"{MAX_NUMBER:,.2f}",
                     value=_short(value),
@@ -81,7 +81,7 @@ def _check_value(model, field, value):
     elif field.type == "selection" and isinstance(field.selection, list):
         if value not in dict(field.selection):
             raise ValidationError(
-                _("%(field)s can't be %(value)r.", field=label, value=_short(value))
+                _("%(field)s can't be %(value)s.", field=label, value=_short(value))
             )
     elif field.type in ("one2many", "many2many"):
         ids = _linked_ids(value, label)
