@@ -9,17 +9,21 @@ import sys
 import tempfile
 import time
 
-from run_addon_tests import MODULE, ROOT, drop_database, odoo_addons_path
-
-POT = ROOT / "addons" / MODULE / "i18n" / f"{MODULE}.pot"
+from run_addon_tests import MODULE, POT, ROOT, drop_database, odoo_addons_path
 
 
 def odoo(*args):
-    subprocess.run(
+    """Run Odoo; fail on any ERROR it logs (a file whose terms can't be extracted, say)."""
+    result = subprocess.run(
         [sys.executable, "-c", "import odoo.cli; odoo.cli.main()", *args],
         check=True,
         cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
+    sys.stderr.write(result.stderr)
+    if any(" ERROR " in line for line in result.stderr.splitlines()):
+        sys.exit("export_pot: Odoo logged errors (above); the template would miss terms")
 
 
 def main():

@@ -2,7 +2,9 @@
 
 Odoo reports a failing test, an error logged by any module and a skipped browser tour all in its log
 rather than in its exit status, so this reads the log: any ERROR or CRITICAL line, any failed test
-and any skipped test fails the run. The database and its filestore are dropped afterwards.
+and any skipped test fails the run. A whole-addon run also checks that the committed translation
+template is what Odoo exports from the same database. The database and its filestore are dropped
+afterwards.
 """
 
 import argparse
@@ -17,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULE = "tektoro_invoicing"
+POT = ROOT / "addons" / MODULE / "i18n" / f"{MODULE}.pot"
+DATED_HEADERS = ('"Project-Id-Version:', '"POT-Creation-Date:', '"PO-Revision-Date:')
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (?P<level>[A-Z]+) ")
 RESULT = re.compile(r"(?P<failed>\d+) failed, (?P<errors>\d+) error\(s\) of (?P<tests>\d+) tests")
 SKIPPED = re.compile(r": skipped \S+ : ")
@@ -58,6 +62,42 @@ def drop_database(database):
     subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
 
 
+def pot_entries(text):
+    """A translation template without the header lines that change with every export or build."""
+    return [line for line in text.splitlines() if not line.startswith(DATED_HEADERS)]
+
+
+def stale_translation_template(database, data_dir):
+    """Export the template from the suite's database; problems if it differs from the file."""
+    with tempfile.TemporaryDirectory(prefix="tektoro-pot-") as pot_dir:
+        exported = Path(pot_dir, f"{MODULE}.pot")
+        export = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import odoo.cli; odoo.cli.main()",
+                f"--database={database}",
+                f"--addons-path={ROOT / 'addons'},{odoo_addons_path()}",
+                f"--data-dir={data_dir}",
+                f"--i18n-export={exported}",
+                f"--modules={MODULE}",
+                "--log-level=warn",
+                "--stop-after-init",
+                "--no-http",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        )
+        errors = [line for line in export.stderr.splitlines() if " ERROR " in line]
+        if export.returncode or errors or not exported.exists():
+            return [f"exporting the translation template failed: {errors or export.returncode}"]
+        if pot_entries(exported.read_text()) != pot_entries(POT.read_text()):
+            return [f"{POT.relative_to(ROOT)} is not up to date: run python3 scripts/export_pot.py"]
+    return []
+
+
 def run(test_tags):
     database = f"tektoro_test_{os.getpid()}_{int(time.time())}"
     problems = []
@@ -82,6 +122,8 @@ def run(test_tags):
                 if found:
                     result = {k: int(v) for k, v in found.groupdict().items()}
             returncode = proc.wait()
+            if returncode == 0 and test_tags == f"/{MODULE}":
+                problems += stale_translation_template(database, data_dir)
         finally:
             if proc.poll() is None:
                 proc.kill()
