@@ -17,6 +17,8 @@ from odoo.exceptions import ValidationError
 MAX_CHAR = 1000
 MAX_TEXT = 100_000
 MAX_NUMBER = 999_999_999_999.99
+# Formatted outside the _() call: Odoo's term extractor evaluates the call's arguments.
+MAX_NUMBER_TEXT = f"{MAX_NUMBER:,.2f}"
 
 
 def check_values(model, vals, creating=False):
@@ -64,7 +66,7 @@ def _check_value(model, field, value):
                 _(
                     "%(field)s must be a number between -%(max)s and %(max)s, not %(value)s.",
                     field=label,
-                    max=f"{MAX_NUMBER:,.2f}",
+                    max=MAX_NUMBER_TEXT,
                     value=_short(value),
                 )
             )
