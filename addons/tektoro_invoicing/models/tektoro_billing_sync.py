@@ -417,8 +417,9 @@ class TektoroBillingSync(models.AbstractModel):
         """Failed and unknown invoices, and pending ones whose post-commit push was lost.
 
         A pending invoice is left alone for a grace period after its creation, so the retry does
-        not race the post-commit push still in flight (were it to, the idempotency key and the
-        look-up by reference still make one external invoice). Each is looked up by reference
+        not race the post-commit push still in flight (when it does, the idempotency key and the
+        look-up by reference still make one external invoice, and whichever side records its
+        outcome second reads the invoice again). Each is looked up by reference
         before any push, as the post-commit push may have reached the billing system.
         """
         # The clock create_date is written with.

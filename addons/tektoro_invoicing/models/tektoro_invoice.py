@@ -3,6 +3,7 @@ import logging
 import psycopg2.errors
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, OrderedSet, float_round
 from odoo.tools.sql import index_exists
 
@@ -530,15 +531,40 @@ def _push_committed_invoices(registry, uid, context, invoice_ids):
     Runs after the request's commit, where an exception would reach nobody who can act on it
     (the request has succeeded): it is logged and the invoices stay ``pending`` for the sync
     daemon's retry, which looks them up before pushing.
+
+    The sync daemon's retry may have taken the same invoices while this push was in flight (a
+    push slower than its grace period) and recorded its outcome first: recording ours then
+    meets a serialization failure. The invoices are read again in a new transaction, which
+    leaves alone those the retry settled and pushes again, with the same idempotency key, those
+    it left unresolved.
     """
-    try:
-        with registry.cursor() as cr:
-            env = api.Environment(cr, uid, context)
-            env["tektoro.invoice"].browse(invoice_ids)._billing_push(first_push=True)
-    except Exception:
-        _logger.warning(
-            "Pushing the new invoices (ids %s) after their commit failed; they stay pending "
-            "until the sync daemon retries them.",
-            invoice_ids,
-            exc_info=True,
-        )
+    for tries_left in reversed(range(MAX_TRIES_ON_CONCURRENCY_FAILURE)):
+        try:
+            with registry.cursor() as cr:
+                env = api.Environment(cr, uid, context)
+                env["tektoro.invoice"].browse(invoice_ids)._billing_push(first_push=True)
+            return
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as exc:
+            if not tries_left:
+                _logger.warning(
+                    "Recording the push of the new invoices (ids %s) met concurrent updates "
+                    "%s times; they stay as the last update left them. (%s)",
+                    invoice_ids,
+                    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+                    exc,
+                )
+                return
+            _logger.info(
+                "The new invoices (ids %s) were updated while their push was in flight (%s); "
+                "reading them again.",
+                invoice_ids,
+                exc.pgcode,
+            )
+        except Exception:
+            _logger.warning(
+                "Pushing the new invoices (ids %s) after their commit failed; they stay pending "
+                "until the sync daemon retries them.",
+                invoice_ids,
+                exc_info=True,
+            )
+            return
