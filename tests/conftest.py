@@ -3,13 +3,14 @@ processes.
 
 The end-to-end fixtures (one Odoo server for the session, a billing sandbox and an Odoo company
 per test) serve both ``tests/daemon/e2e`` and ``tests/reliability``. The server runs Odoo's
-prefork mode with two workers, as production does, so concurrent RPC calls are concurrent
-transactions; it also installs the test-only addon that can force serialization failures
-(``tests/reliability/odoo_addons``: never on a production addons path, inert until a test
-turns it on).
+prefork mode with two workers (``TEKTORO_ODOO_WORKERS`` sets another count), as production
+does, so concurrent RPC calls are concurrent transactions; it also installs the test-only
+addon that can force serialization failures (``tests/reliability/odoo_addons``: never on a
+production addons path, inert until a test turns it on).
 """
 
 import itertools
+import os
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def odoo_server(tmp_path_factory):
         pytest.skip("end-to-end tests need Odoo 18 importable in this Python (import odoo failed)")
     server = OdooServer(
         tmp_path_factory.mktemp("odoo"),
-        workers=2,
+        workers=int(os.environ.get("TEKTORO_ODOO_WORKERS", "2")),
         extra_addons=[TEST_ADDONS / "tektoro_reliability_hooks"],
     )
     try:
