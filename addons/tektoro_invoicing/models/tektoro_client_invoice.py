@@ -192,19 +192,10 @@ class TektoroClientInvoice(models.Model):
         self.check_access("read")
         return self.env.ref("tektoro_invoicing.report_tektoro_client_invoice").report_action(self)
 
-    @api.model
-    def retrieve_dashboard(self, domain=None):
-        """Figures of the review page's header for the client invoices matching ``domain``."""
-        domain = self._dashboard_domain(domain)
-        [(count, total, clients)] = self._read_group(
-            domain, [], ["__count", "amount_total:sum", "client_id:count_distinct"]
-        )
-        return {
-            "invoice_count": count,
-            "amount_total": total or 0.0,
-            "client_count": clients or 0,
-            "currency_id": self.env.company.currency_id.id,
-        }
+    def _dashboard_client_count(self, domain):
+        """A client invoice bills its own client, tickets or not (a cancelled one has none)."""
+        [(clients,)] = self._read_group(domain, [], ["client_id:count_distinct"])
+        return clients
 
     # ------------------------------------------------------------
     # Guards

@@ -293,20 +293,12 @@ class TektoroMasterInvoice(models.Model):
             },
         }
 
-    @api.model
-    def retrieve_dashboard(self, domain=None):
-        """Figures of the review page's header for the invoices matching ``domain``."""
-        domain = self._dashboard_domain(domain)
-        [(count, total)] = self._read_group(domain, [], ["__count", "amount_total:sum"])
+    def _dashboard_client_count(self, domain):
+        """A master invoice bills the clients of its tickets."""
         [(clients,)] = self.env["tektoro.ticket"]._read_group(
             [("master_invoice_id", "in", self._search(domain))], [], ["client_id:count_distinct"]
         )
-        return {
-            "invoice_count": count,
-            "amount_total": total or 0.0,
-            "client_count": clients or 0,
-            "currency_id": self.env.company.currency_id.id,
-        }
+        return clients
 
     # ------------------------------------------------------------
     # Guards

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -25,6 +25,22 @@ class TektoroTicketBundle(models.AbstractModel):
     )
     currency_id = fields.Many2one(related="company_id.currency_id", store=True)
     note = fields.Text(string="Notes")
+
+    @api.model
+    def retrieve_dashboard(self, domain=None):
+        """Figures of the review page's header for the invoices matching ``domain``."""
+        domain = self._dashboard_domain(domain)
+        [(count, total)] = self._read_group(domain, [], ["__count", "amount_total:sum"])
+        return {
+            "invoice_count": count,
+            "amount_total": total or 0.0,
+            "client_count": self._dashboard_client_count(domain) or 0,
+            "currency_id": self.env.company.currency_id.id,
+        }
+
+    def _dashboard_client_count(self, domain):
+        """How many clients the invoices matching ``domain`` bill."""
+        raise NotImplementedError
 
     def _dashboard_domain(self, domain):
         """The caller's filter as a domain of the bundles they may read, or a UserError.
