@@ -28,14 +28,25 @@ class TektoroTicketBundle(models.AbstractModel):
 
     @api.model
     def retrieve_dashboard(self, domain=None):
-        """Figures of the review page's header for the invoices matching ``domain``."""
+        """Figures of the review page's header for the invoices matching ``domain``.
+
+        The total is in the current company's currency: invoices of companies in another
+        currency are converted at today's rate, as Odoo's purchase dashboard does.
+        """
         domain = self._dashboard_domain(domain)
-        [(count, total)] = self._read_group(domain, [], ["__count", "amount_total:sum"])
+        company = self.env.company
+        today = fields.Date.context_today(self)
+        count, total = 0, 0.0
+        for currency, group_count, amount in self._read_group(
+            domain, ["currency_id"], ["__count", "amount_total:sum"]
+        ):
+            count += group_count
+            total += currency._convert(amount or 0.0, company.currency_id, company, today)
         return {
             "invoice_count": count,
-            "amount_total": total or 0.0,
+            "amount_total": company.currency_id.round(total),
             "client_count": self._dashboard_client_count(domain) or 0,
-            "currency_id": self.env.company.currency_id.id,
+            "currency_id": company.currency_id.id,
         }
 
     def _dashboard_client_count(self, domain):

@@ -55,6 +55,47 @@ class TestMasterInvoiceMultiCompany(TektoroMasterInvoiceCase):
         )
         self.assertEqual(Invoice.retrieve_dashboard([("id", "=", invoice.id)])["invoice_count"], 0)
 
+    def test_the_review_figures_add_up_in_the_current_company_currency(self):
+        """A manager of two companies in two currencies sees one total, in the current one's."""
+        euro = self.env.ref("base.EUR")
+        euro.active = True
+        self.company_2.currency_id = euro
+        # 1 unit of the first company's currency buys 0.5 EUR: 100 EUR are worth 200.
+        euro.rate_ids.unlink()
+        self.env["res.currency.rate"].create(
+            {
+                "currency_id": euro.id,
+                "rate": 0.5,
+                "name": "2000-01-01",
+                "company_id": self.company.id,
+            }
+        )
+        self.assertNotEqual(self.company.currency_id, euro)
+        self._tickets(self.contractor, self.client_a, [1], amount=100)
+        self._tickets(self.contractor, self.client_west, [1], amount=100, company=self.company_2)
+        self._master_invoice()
+        (
+            self.env["tektoro.master.invoice"]
+            .with_user(self.contractor)
+            .with_company(self.company_2)
+            .create(self.period)
+        )
+        Invoice = (
+            self.env["tektoro.master.invoice"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, self.company_2.id])
+        )
+        figures = Invoice.retrieve_dashboard([("contractor_id", "=", self.contractor.id)])
+        self.assertEqual(
+            figures,
+            {
+                "invoice_count": 2,
+                "amount_total": 300.0,
+                "client_count": 2,
+                "currency_id": self.company.currency_id.id,
+            },
+        )
+
     def test_client_invoices_per_company(self):
         self._tickets(self.contractor, self.client_a, [1])
         there = self._tickets(self.contractor, self.client_west, [2], company=self.company_2)
