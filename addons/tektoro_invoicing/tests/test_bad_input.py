@@ -29,6 +29,18 @@ COUNTED = (
 CLEAR_ERRORS = ("UserError", "ValidationError", "AccessError", "MissingError")
 
 
+def assert_refused_clearly(case, outcome, label):
+    """The RPC call answered (no HTTP error) with a user-facing error and a message of its own."""
+    case.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
+    case.assertIn(
+        outcome.error_class,
+        CLEAR_ERRORS,
+        f"{label}: not refused clearly: {outcome.error} {outcome.message[:300]}",
+    )
+    case.assertTrue(outcome.message.strip(), label)
+    case.assertNotIn("psycopg2", outcome.message, label)
+
+
 @tagged("post_install", "-at_install")
 class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
     @classmethod
@@ -140,14 +152,7 @@ class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
             with self.subTest(input=label):
                 before = self.counts()
                 outcome = self.rpc(user, model, method, *args, **kwargs)
-                self.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
-                self.assertIn(
-                    outcome.error_class,
-                    CLEAR_ERRORS,
-                    f"{label}: not refused clearly: {outcome.error} {outcome.message[:300]}",
-                )
-                self.assertTrue(outcome.message.strip(), label)
-                self.assertNotIn("psycopg2", outcome.message, label)
+                assert_refused_clearly(self, outcome, label)
                 self.assertEqual(self.counts(), before, f"{label}: something was written")
 
 
@@ -322,13 +327,6 @@ class TestMasterInvoiceBadInputOverRpc(RpcMixin, TektoroMasterInvoiceCase, HttpC
             with self.subTest(input=label):
                 before = self.state_of_everything(watched)
                 outcome = self.rpc(user, model, method, *args, **kwargs)
-                self.assertEqual(outcome.status, 200, f"{label}: HTTP {outcome.status}")
-                self.assertIn(
-                    outcome.error_class,
-                    CLEAR_ERRORS,
-                    f"{label}: not refused clearly: {outcome.error} {outcome.message[:300]}",
-                )
-                self.assertTrue(outcome.message.strip(), label)
-                self.assertNotIn("psycopg2", outcome.message, label)
+                assert_refused_clearly(self, outcome, label)
                 after = self.state_of_everything(watched)
                 self.assertEqual(after, before, f"{label}: something was written")
