@@ -9,6 +9,7 @@ from . import ir_ui_menu
 from . import tektoro_billing_cursor
 from . import tektoro_billing_sync
 from . import ir_actions_report
+from . import tektoro_checked_values
 from . import tektoro_ticket
 from . import tektoro_ticket_bundle
 from . import tektoro_master_invoice

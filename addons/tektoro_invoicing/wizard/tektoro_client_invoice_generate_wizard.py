@@ -1,14 +1,13 @@
 from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 
-from ..tools.values import check_values
-
 
 class TektoroClientInvoiceGenerateWizard(models.TransientModel):
     """The "Generate Client Invoices" dialog: a period and, optionally, some clients."""
 
     _name = "tektoro.client.invoice.generate.wizard"
     _description = "Generate Client Invoices"
+    _inherit = ["tektoro.checked.values"]
 
     date_from = fields.Date(
         string="From", required=True, default=lambda self: self._default_date_from()
@@ -19,12 +18,6 @@ class TektoroClientInvoiceGenerateWizard(models.TransientModel):
         string="Clients",
         help="Leave empty to invoice every client with approved tickets.",
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_values(self, vals)
-        return super().create(vals_list)
 
     @api.model
     def _default_date_from(self):

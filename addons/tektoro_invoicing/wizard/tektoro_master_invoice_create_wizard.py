@@ -1,14 +1,13 @@
 from dateutil.relativedelta import relativedelta
 from odoo import _, api, fields, models
 
-from ..tools.values import check_values
-
 
 class TektoroMasterInvoiceCreateWizard(models.TransientModel):
     """The "Create Invoice" dialog: a period and an optional client, then bundling."""
 
     _name = "tektoro.master.invoice.create.wizard"
     _description = "Create a Master Invoice"
+    _inherit = ["tektoro.checked.values"]
 
     date_from = fields.Date(
         string="From", required=True, default=lambda self: self._default_date_from()
@@ -18,12 +17,6 @@ class TektoroMasterInvoiceCreateWizard(models.TransientModel):
         "res.partner", help="Bundle only this client's tickets. Leave empty for all clients."
     )
     note = fields.Text(string="Notes")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_values(self, vals)
-        return super().create(vals_list)
 
     @api.model
     def _default_date_from(self):

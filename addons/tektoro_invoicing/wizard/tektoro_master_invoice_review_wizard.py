@@ -1,7 +1,5 @@
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
-
-from ..tools.values import check_values
 
 
 class TektoroMasterInvoiceReviewWizard(models.TransientModel):
@@ -9,6 +7,7 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
 
     _name = "tektoro.master.invoice.review.wizard"
     _description = "Approve or Reject Master Invoices"
+    _inherit = ["tektoro.checked.values"]
 
     master_invoice_ids = fields.Many2many(
         "tektoro.master.invoice", string="Invoices", required=True
@@ -19,12 +18,6 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
     message = fields.Text(
         help="Sent to the contractor. Optional when approving, required when rejecting."
     )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            check_values(self, vals)
-        return super().create(vals_list)
 
     def action_confirm(self):
         self.ensure_one()
