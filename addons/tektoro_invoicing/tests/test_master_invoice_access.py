@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import TektoroMasterInvoiceCase
@@ -201,3 +201,23 @@ class TestMasterInvoiceAccess(TektoroMasterInvoiceCase):
         for user in (self.office, self.sync_user):
             with self.subTest(user=user.login), self.assertRaises(AccessError):
                 self.env["tektoro.master.invoice"].with_user(user).retrieve_dashboard([])
+
+    def test_no_rights_means_no_answer_about_linked_records(self):
+        """A caller who may not write learns nothing from the values they send: whether the
+        linked record exists or not, the refusal is the same AccessError."""
+        missing_partner = self.env["res.partner"].search([], order="id desc", limit=1).id + 1
+        for client_id in (self.client_b.id, missing_partner):
+            with self.subTest(client_id=client_id):
+                with self.assertRaises(AccessError):
+                    self.other_draft_ticket.with_user(self.contractor).write(
+                        {"client_id": client_id}
+                    )
+                with self.assertRaises(AccessError):
+                    self.env["tektoro.ticket"].with_user(self.office).create(
+                        {"client_id": client_id, "work_date": "2020-01-05", "description": "x"}
+                    )
+                with self.assertRaises(AccessError):
+                    self.own_invoice.with_user(self.office).write({"client_id": client_id})
+        # Allowed callers still get the value checked, by name.
+        with self.assertRaisesRegex(ValidationError, "no record with id"):
+            self.draft_ticket.with_user(self.contractor).write({"client_id": missing_partner})

@@ -22,6 +22,12 @@ MAX_NUMBER_TEXT = f"{MAX_NUMBER:,.2f}"
 
 
 def check_values(model, vals, creating=False):
+    """Refuse ``vals`` for ``model`` (the records written, or an empty recordset on create).
+
+    The caller's right to write them comes first: a caller who may not create or write must not
+    learn from the answer whether the records a value links to exist.
+    """
+    model.check_access("write" if model else "create")
     for name, value in vals.items():
         field = model._fields.get(name)
         if field is None:
