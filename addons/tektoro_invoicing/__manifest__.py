@@ -38,7 +38,7 @@
         "report/tektoro_client_invoice_templates.xml",
         "data/tektoro_client_invoice_mail_templates.xml",
         "views/tektoro_invoicing_menus.xml",
-        "security/tektoro_billing_cursor_security.xml",
+        "security/tektoro_billing_sync_security.xml",
         "report/tektoro_invoicing_report_templates.xml",
     ],
     "demo": [

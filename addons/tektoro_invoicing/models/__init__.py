@@ -7,6 +7,7 @@ from . import tektoro_invoice
 from . import tektoro_invoice_line
 from . import ir_ui_menu
 from . import tektoro_billing_cursor
+from . import tektoro_billing_drift
 from . import tektoro_billing_sync
 from . import ir_actions_report
 from . import tektoro_checked_values

@@ -2,16 +2,15 @@ from odoo import fields, models
 
 
 class TektoroBillingCursor(models.Model):
-    """Per company: how far the billing event feed has been applied, and the last drift seen.
+    """Per company: how far the billing event feed has been applied.
 
     The sync daemon never writes here directly. ``last_event_id`` only moves inside
     ``tektoro.billing.sync.apply_events``, by compare-and-set in the same transaction as the
-    invoices it covers. Managers are given persistent drift as activities on this record.
+    invoices it covers. What the reconcile job finds lives in ``tektoro.billing.drift``.
     """
 
     _name = "tektoro.billing.cursor"
     _description = "Billing Sync State"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
     _rec_name = "company_id"
     _order = "company_id"
 
@@ -24,11 +23,6 @@ class TektoroBillingCursor(models.Model):
         default=0,
         help="Id of the last billing event applied to this company's invoices.",
     )
-    last_reconciled_at = fields.Datetime(readonly=True)
-    drift_count = fields.Integer(
-        string="Drift", readonly=True, help="Invoices in disagreement at the last reconcile."
-    )
-    drift_keys = fields.Json(readonly=True)
 
     _sql_constraints = [
         ("company_uniq", "UNIQUE (company_id)", "A company has one billing sync state."),

@@ -236,23 +236,52 @@ class TektoroBillingSync(models.AbstractModel):
         ]
 
     def _ensure_cursors(self, companies):
-        """The companies' cursor records, created at 0 where missing, safely under concurrency."""
-        now = fields.Datetime.now()
-        for company in companies:
+        """The companies' cursor records, created at 0 where missing."""
+        return self._company_records("tektoro.billing.cursor", companies, last_event_id=0)
+
+    def _company_records(self, model_name, companies, **initial_values):
+        """The one record of ``model_name`` per company, created where missing.
+
+        Existing records are only read: the events and reconcile jobs run side by side, and an
+        INSERT that meets a row another transaction is updating waits for it, then fails with a
+        serialization error. Two callers creating the same missing record at once is harmless:
+        the unique index keeps one, and the other call's conflict is replayed by Odoo.
+        """
+        Model = self.env[model_name]
+        records = {
+            rec.company_id: rec for rec in Model.search([("company_id", "in", companies.ids)])
+        }
+        missing = companies.filtered(lambda company: company not in records)
+        if missing:
+            now = fields.Datetime.now()
+            columns = [
+                "company_id",
+                *initial_values,
+                "create_uid",
+                "create_date",
+                "write_uid",
+                "write_date",
+            ]
+            rows = [
+                SQL(
+                    "(%s)",
+                    SQL(", ").join(
+                        [company.id, *initial_values.values(), self.env.uid, now, self.env.uid, now]
+                    ),
+                )
+                for company in missing
+            ]
             self.env.cr.execute(
                 SQL(
-                    "INSERT INTO tektoro_billing_cursor"
-                    " (company_id, last_event_id, create_uid, create_date, write_uid, write_date)"
-                    " VALUES (%s, 0, %s, %s, %s, %s) ON CONFLICT (company_id) DO NOTHING",
-                    company.id,
-                    self.env.uid,
-                    now,
-                    self.env.uid,
-                    now,
+                    "INSERT INTO %s (%s) VALUES %s ON CONFLICT (company_id) DO NOTHING",
+                    SQL.identifier(Model._table),
+                    SQL(", ").join(SQL.identifier(column) for column in columns),
+                    SQL(", ").join(rows),
                 )
             )
-        cursors = self.env["tektoro.billing.cursor"].search([("company_id", "in", companies.ids)])
-        return {sync_state.company_id: sync_state for sync_state in cursors}
+            for rec in Model.search([("company_id", "in", missing.ids)]):
+                records[rec.company_id] = rec
+        return records
 
     def _advance_cursor(self, company, expected_cursor, new_cursor):
         """Compare-and-set: move the cursor only if it still is where the caller read it.
@@ -319,9 +348,7 @@ class TektoroBillingSync(models.AbstractModel):
             ["name", "state", "billing_id", "billing_state", "amount_total", "currency_id"],
         )
         by_billing_id = {invoice.billing_id: invoice for invoice in invoices if invoice.billing_id}
-        by_reference = {
-            invoice.name: invoice for invoice in invoices if not invoice.billing_id
-        }
+        by_reference = {invoice.name: invoice for invoice in invoices if not invoice.billing_id}
         return by_billing_id, by_reference
 
     def _plan_event(self, event, invoices, changes):
@@ -489,12 +516,10 @@ class TektoroBillingSync(models.AbstractModel):
         }
 
     def _report_drift(self, company, drift):
-        sync_state = self._ensure_cursors(company)[company]
+        sync_state = self._company_records("tektoro.billing.drift", company)[company]
         keys = sorted({f"{item['kind']}:{item['reference']}" for item in drift})
         previous = set(sync_state.drift_keys or [])
-        persistent = [
-            item for item in drift if f"{item['kind']}:{item['reference']}" in previous
-        ]
+        persistent = [item for item in drift if f"{item['kind']}:{item['reference']}" in previous]
         sync_state.write(
             {
                 "drift_keys": keys,
@@ -549,10 +574,12 @@ class TektoroBillingSync(models.AbstractModel):
     def _company_managers(self, company):
         manager_group = self.env.ref("tektoro_invoicing.group_manager")
         return manager_group.users.filtered(
-            lambda user: user.id != SUPERUSER_ID
-            and user.active
-            and not user.share
-            and company in user.company_ids
+            lambda user: (
+                user.id != SUPERUSER_ID
+                and user.active
+                and not user.share
+                and company in user.company_ids
+            )
         )
 
 

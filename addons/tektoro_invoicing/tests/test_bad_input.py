@@ -24,6 +24,7 @@ COUNTED = (
     "tektoro.invoice",
     "tektoro.invoice.line",
     "tektoro.billing.cursor",
+    "tektoro.billing.drift",
     "mail.message",
 )
 CLEAR_ERRORS = ("UserError", "ValidationError", "AccessError", "MissingError")

@@ -1,7 +1,11 @@
+import uuid
 from datetime import datetime
 
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.registry import Registry
 from odoo.tests import tagged
+from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import SQL
 
 from ..models.tektoro_billing_sync import CursorMovedError
@@ -374,15 +378,18 @@ class TestReportDrift(BillingSyncCase):
             for ref in references
         ]
 
+    def _drift_record(self):
+        return self.env["tektoro.billing.drift"].search([("company_id", "=", self.company.id)])
+
     def _activities(self):
-        return self._cursor().activity_ids
+        return self._drift_record().activity_ids
 
     def test_drift_seen_twice_in_a_row_becomes_a_manager_activity(self):
         self._connect_billing()
         first = self.sync.report_drift(self.company.id, self._drift("SYN-00001", "SYN-00002"))
         self.assertEqual(first["persistent"], 0)
         self.assertFalse(self._activities(), "drift seen once may be a race: no activity yet")
-        self.assertRecordValues(self._cursor(), [{"drift_count": 2}])
+        self.assertRecordValues(self._drift_record(), [{"drift_count": 2}])
 
         second = self.sync.report_drift(self.company.id, self._drift("SYN-00002", "SYN-00003"))
         self.assertEqual(second["persistent"], 1)
@@ -408,7 +415,7 @@ class TestReportDrift(BillingSyncCase):
         # Gone: the activity is marked done.
         self.sync.report_drift(self.company.id, [])
         self.assertFalse(self._activities())
-        self.assertRecordValues(self._cursor(), [{"drift_count": 0}])
+        self.assertRecordValues(self._drift_record(), [{"drift_count": 0}])
 
     def test_unknown_kinds_of_drift_are_refused(self):
         self._connect_billing()
@@ -492,3 +499,91 @@ class TestRetryPushesAgainstTheSandbox(SandboxMixin, WorkOrderCase):
                 invoice, [{"billing_state": "synced", "billing_id": remote[0]["id"]}]
             )
         self.assertEqual(unrecorded.billing_id, already_there)
+
+
+@tagged("post_install", "-at_install")
+class TestSyncJobsSideBySide(BaseCase):
+    """The events job and the reconcile job of one company, in two real transactions at once.
+
+    The daemon starts both together. Each must write its own row: a transaction that meets a
+    row the other is updating waits for it, then fails with a serialization error. A lock
+    timeout turns such a wait into an error here, where a real call would hang, then be
+    replayed.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].create(
+                {
+                    "name": f"Side by Side {uuid.uuid4().hex[:8]}",
+                    "tektoro_billing_url": UNREACHABLE_BILLING_URL,
+                    "tektoro_billing_api_key": "sk_t",
+                }
+            )
+            cls.company_id = company.id
+            # The daemon's first runs, committed: both rows exist from then on.
+            sync = env["tektoro.billing.sync"]
+            sync.apply_events(company.id, 0, [])
+            sync.report_drift(company.id, [])
+        cls.addClassCleanup(cls._delete_company)
+
+    @classmethod
+    def _delete_company(cls):
+        with cls.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env["res.company"].browse(cls.company_id)
+            env["tektoro.billing.drift"].search([("company_id", "=", company.id)]).unlink()
+            env["tektoro.billing.cursor"].search([("company_id", "=", company.id)]).unlink()
+            partner = company.partner_id
+            company.unlink()
+            partner.unlink()
+
+    def _jobs(self):
+        events_cr = self.registry.cursor()
+        reconcile_cr = self.registry.cursor()
+        self.addCleanup(events_cr.close)
+        self.addCleanup(reconcile_cr.close)
+        for cr in (events_cr, reconcile_cr):
+            cr.execute(SQL("SET LOCAL lock_timeout = '3s'"))
+        events = api.Environment(events_cr, SUPERUSER_ID, {})["tektoro.billing.sync"]
+        reconcile = api.Environment(reconcile_cr, SUPERUSER_ID, {})["tektoro.billing.sync"]
+        return events, reconcile
+
+    def _cursor_and_drift(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            domain = [("company_id", "=", self.company_id)]
+            return (
+                env["tektoro.billing.cursor"].search(domain).last_event_id,
+                env["tektoro.billing.drift"].search(domain).drift_count,
+            )
+
+    def _drift(self, count):
+        return [
+            {"kind": "missing_here", "reference": f"EXT-{n}", "detail": "x"} for n in range(count)
+        ]
+
+    def test_reconcile_runs_while_the_events_job_holds_the_cursor(self):
+        cursor, _drift = self._cursor_and_drift()
+        events, reconcile = self._jobs()
+        events.apply_events(self.company_id, cursor, [])  # the cursor row is now locked
+        configs = reconcile.get_sync_configs()
+        reconcile.report_drift(self.company_id, self._drift(2))
+        events.env.cr.commit()
+        reconcile.env.cr.commit()
+        self.assertIn(self.company_id, [config["company_id"] for config in configs])
+        self.assertEqual(self._cursor_and_drift(), (cursor, 2))
+
+    def test_events_apply_while_the_reconcile_job_reports_drift(self):
+        cursor, _drift = self._cursor_and_drift()
+        events, reconcile = self._jobs()
+        reconcile.report_drift(self.company_id, self._drift(3))  # the drift row is now locked
+        events.get_sync_configs()
+        events.apply_events(self.company_id, cursor, [])
+        reconcile.env.cr.commit()
+        events.env.cr.commit()
+        self.assertEqual(self._cursor_and_drift(), (cursor, 3))

@@ -28,6 +28,7 @@ MODEL_RIGHTS = {
     "tektoro.invoice": {"office": "R", "manager": "R", "sync": "R"},
     "tektoro.invoice.line": {"office": "R", "manager": "R", "sync": "R"},
     "tektoro.billing.cursor": {"manager": "R", "sync": "R"},
+    "tektoro.billing.drift": {"manager": "R"},
 }
 
 # Public methods → the roles that may call them. Every other role gets an AccessError.
@@ -95,6 +96,9 @@ class TestAccessMatrix(SecurityCase):
         if model == "tektoro.billing.cursor":
             self.company.sudo().tektoro_billing_url = "http://127.0.0.1:9"
             return env["tektoro.billing.sync"].sudo()._ensure_cursors(self.company)[self.company]
+        if model == "tektoro.billing.drift":
+            sync = env["tektoro.billing.sync"].sudo()
+            return sync._company_records(model, self.company)[self.company]
         raise AssertionError(model)
 
     def create_values(self, model):
@@ -116,6 +120,7 @@ class TestAccessMatrix(SecurityCase):
                 "name": "Forged",
             },
             "tektoro.billing.cursor": {"company_id": self.company.id},
+            "tektoro.billing.drift": {"company_id": self.company.id},
         }[model]
 
     WRITE_VALUES = {
@@ -125,6 +130,7 @@ class TestAccessMatrix(SecurityCase):
         "tektoro.invoice": {"amount_total": 1.0},
         "tektoro.invoice.line": {"price_unit": 1.0},
         "tektoro.billing.cursor": {"last_event_id": 99},
+        "tektoro.billing.drift": {"drift_count": 99},
     }
 
     def call_operation(self, user, model, operation):

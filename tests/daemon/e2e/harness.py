@@ -376,7 +376,7 @@ class BilledCompany:
             "tektoro.billing.cursor",
             "search_read",
             [("company_id", "=", self.company_id)],
-            ["last_event_id", "drift_count"],
+            ["last_event_id"],
         )
         return cursors[0] if cursors else None
 

@@ -217,13 +217,13 @@ def test_reconcile_names_each_kind_of_drift_and_tells_managers_when_it_persists(
                  "amount_differs"):
         assert kind in second.stdout
     assert f"({len(found)} persistent)" in second.stdout
-    cursor_id = company.admin(
-        "tektoro.billing.cursor", "search", [("company_id", "=", company.company_id)]
+    drift_id = company.admin(
+        "tektoro.billing.drift", "search", [("company_id", "=", company.company_id)]
     )[0]
     activities = company.admin(
         "mail.activity",
         "search_read",
-        [("res_model", "=", "tektoro.billing.cursor"), ("res_id", "=", cursor_id),
+        [("res_model", "=", "tektoro.billing.drift"), ("res_id", "=", drift_id),
          ("user_id", "=", company.admin.uid)],
         ["summary", "note"],
     )
