@@ -44,7 +44,14 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._tektoro_invoice_sequence()
+        companies._tektoro_sync_records()
         return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"tektoro_billing_url", "tektoro_billing_api_key"} & set(vals):
+            self._tektoro_sync_records()
+        return result
 
     @api.constrains("tektoro_invoice_prefix")
     def _check_tektoro_invoice_prefix(self):
@@ -105,6 +112,15 @@ class ResCompany(models.Model):
             )
             sequences |= sequence
         return sequences
+
+    def _tektoro_sync_records(self):
+        """A company connected to a billing system gets its event cursor and drift records now,
+        not when the daemon's jobs, started together, would each try to create them at once."""
+        connected = self.sudo().filtered(
+            lambda company: company.tektoro_billing_url and company.tektoro_billing_api_key
+        )
+        if connected:
+            self.env["tektoro.billing.sync"].sudo()._ensure_company_records(connected)
 
     def _tektoro_billing_client(self):
         """A Billing API client for this company; the key never leaves this method's sudo."""

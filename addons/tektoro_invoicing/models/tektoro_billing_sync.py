@@ -235,6 +235,11 @@ class TektoroBillingSync(models.AbstractModel):
             for company in companies
         ]
 
+    def _ensure_company_records(self, companies):
+        """The records the jobs keep per company, created where missing."""
+        self._ensure_cursors(companies)
+        self._company_records("tektoro.billing.drift", companies)
+
     def _ensure_cursors(self, companies):
         """The companies' cursor records, created at 0 where missing."""
         return self._company_records("tektoro.billing.cursor", companies, last_event_id=0)

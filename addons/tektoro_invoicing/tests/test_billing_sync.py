@@ -524,11 +524,9 @@ class TestSyncJobsSideBySide(BaseCase):
                     "tektoro_billing_api_key": "sk_t",
                 }
             )
+            # Connected to billing at creation: its cursor and drift records exist from now on,
+            # so even the daemon's very first jobs only update rows.
             cls.company_id = company.id
-            # The daemon's first runs, committed: both rows exist from then on.
-            sync = env["tektoro.billing.sync"]
-            sync.apply_events(company.id, 0, [])
-            sync.report_drift(company.id, [])
         cls.addClassCleanup(cls._delete_company)
 
     @classmethod
@@ -566,6 +564,23 @@ class TestSyncJobsSideBySide(BaseCase):
         return [
             {"kind": "missing_here", "reference": f"EXT-{n}", "detail": "x"} for n in range(count)
         ]
+
+    def test_connecting_a_company_to_billing_creates_its_sync_records(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            domain = [("company_id", "=", self.company_id)]
+            cursor = env["tektoro.billing.cursor"].search(domain)
+            self.assertRecordValues(cursor, [{"last_event_id": 0}])
+            self.assertEqual(len(env["tektoro.billing.drift"].search(domain)), 1)
+            other = env["res.company"].create({"name": f"Later {uuid.uuid4().hex[:8]}"})
+            domain = [("company_id", "=", other.id)]
+            self.assertFalse(env["tektoro.billing.cursor"].search(domain))
+            other.write(
+                {"tektoro_billing_url": UNREACHABLE_BILLING_URL, "tektoro_billing_api_key": "k"}
+            )
+            self.assertEqual(len(env["tektoro.billing.cursor"].search(domain)), 1)
+            self.assertEqual(len(env["tektoro.billing.drift"].search(domain)), 1)
+            cr.rollback()
 
     def test_reconcile_runs_while_the_events_job_holds_the_cursor(self):
         cursor, _drift = self._cursor_and_drift()
