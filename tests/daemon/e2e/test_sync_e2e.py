@@ -236,6 +236,7 @@ def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server,
     invoice_id = company.make_invoice()
     pay(company, invoice_id)
     port = free_port()
+    log_before = odoo_server.log_path.read_text()
     daemon = start_daemon(
         odoo_server,
         "run",
@@ -270,6 +271,11 @@ def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server,
     assert daemon.returncode == 0, err[-3000:]
     lines = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
     assert lines[-1]["message"] == "Sync daemon stopped"
+    # The three jobs start together and then run every second side by side: none of their
+    # calls may collide with another in Odoo (a failed query, then a replay).
+    odoo_log = odoo_server.log_path.read_text()[len(log_before):]
+    for collision in ("bad query", "tries left, try again"):
+        assert collision not in odoo_log, odoo_log[-3000:]
 
 
 def test_check_reports_each_company_and_a_refused_key(odoo_server, company):
