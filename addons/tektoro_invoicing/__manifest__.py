@@ -32,6 +32,7 @@
         "views/tektoro_ticket_views.xml",
         "views/tektoro_master_invoice_views.xml",
         "views/tektoro_client_invoice_views.xml",
+        "views/tektoro_billing_drift_views.xml",
         "report/tektoro_master_invoice_reports.xml",
         "report/tektoro_master_invoice_templates.xml",
         "report/tektoro_client_invoice_reports.xml",

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class TektoroBillingDrift(models.Model):
@@ -24,7 +24,20 @@ class TektoroBillingDrift(models.Model):
         string="Drift", readonly=True, help="Invoices in disagreement at the last reconcile."
     )
     drift_keys = fields.Json(readonly=True)
+    drift_summary = fields.Text(
+        string="Invoices in Disagreement", compute="_compute_drift_summary"
+    )
 
     _sql_constraints = [
         ("company_uniq", "UNIQUE (company_id)", "A company has one billing drift record."),
     ]
+
+    @api.depends("drift_keys")
+    def _compute_drift_summary(self):
+        labels = self.env["tektoro.billing.sync"]._drift_labels()
+        for record in self:
+            lines = []
+            for key in record.drift_keys or []:
+                kind, _sep, reference = key.partition(":")
+                lines.append(f"{reference}: {labels.get(kind, kind)}")
+            record.drift_summary = "\n".join(lines)

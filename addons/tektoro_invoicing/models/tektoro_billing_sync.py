@@ -559,8 +559,10 @@ class TektoroBillingSync(models.AbstractModel):
             activities |= activity
         return activities
 
-    def _drift_note(self, persistent):
-        labels = {
+    @api.model
+    def _drift_labels(self):
+        """What each kind of drift means, as a manager reads it."""
+        return {
             "paid_outside": _("paid in billing, open in Odoo"),
             "cancelled_outside": _("cancelled in billing, active in Odoo"),
             "missing_here": _("in billing, missing in Odoo"),
@@ -568,6 +570,9 @@ class TektoroBillingSync(models.AbstractModel):
             "amount_differs": _("amount differs"),
             "status_differs": _("status differs"),
         }
+
+    def _drift_note(self, persistent):
+        labels = self._drift_labels()
         items = Markup("").join(
             Markup("<li><b>%s</b>: %s (%s)</li>")
             % (item["reference"], labels[item["kind"]], item["detail"])

@@ -406,6 +406,15 @@ class TestReportDrift(BillingSyncCase):
         self.assertIn("SYN-00002", activity.note)
         self.assertNotIn("SYN-00003", activity.note)
         self.assertEqual(activity.summary, "Billing drift persists on 1 invoice(s)")
+        # The activity opens the drift record: the manager reads what disagrees there.
+        [shown] = self._drift_record().with_user(self.manager).read(["drift_summary"])
+        self.assertEqual(
+            shown["drift_summary"],
+            "SYN-00002: paid in billing, open in Odoo\nSYN-00003: paid in billing, open in Odoo",
+        )
+        Drift = self.env["tektoro.billing.drift"].with_user(self.manager)
+        form = Drift.get_views([(False, "form")])
+        self.assertIn("drift_summary", form["views"]["form"]["arch"])
 
         # Still there at the next run: the same activity is brought up to date, not doubled.
         self.sync.report_drift(self.company.id, self._drift("SYN-00002", "SYN-00003"))
