@@ -249,8 +249,9 @@ class TektoroBillingSync(models.AbstractModel):
 
         Existing records are only read: the events and reconcile jobs run side by side, and an
         INSERT that meets a row another transaction is updating waits for it, then fails with a
-        serialization error. Two callers creating the same missing record at once is harmless:
-        the unique index keeps one, and the other call's conflict is replayed by Odoo.
+        serialization error. The records are normally made when the company is connected to
+        billing (``res.company._tektoro_sync_records``); should two callers create the same one
+        here at once, the unique index keeps one and Odoo replays the other call.
         """
         Model = self.env[model_name]
         records = {
@@ -521,24 +522,24 @@ class TektoroBillingSync(models.AbstractModel):
         }
 
     def _report_drift(self, company, drift):
-        sync_state = self._company_records("tektoro.billing.drift", company)[company]
+        drift_record = self._company_records("tektoro.billing.drift", company)[company]
         keys = sorted({f"{item['kind']}:{item['reference']}" for item in drift})
-        previous = set(sync_state.drift_keys or [])
+        previous = set(drift_record.drift_keys or [])
         persistent = [item for item in drift if f"{item['kind']}:{item['reference']}" in previous]
-        sync_state.write(
+        drift_record.write(
             {
                 "drift_keys": keys,
                 "drift_count": len(drift),
                 "last_reconciled_at": fields.Datetime.now(),
             }
         )
-        activities = self._update_drift_activities(company, sync_state, persistent)
+        activities = self._update_drift_activities(company, drift_record, persistent)
         return {"persistent": len(persistent), "activity_ids": activities.ids}
 
-    def _update_drift_activities(self, company, sync_state, persistent):
+    def _update_drift_activities(self, company, drift_record, persistent):
         """One open to-do per manager of the company while drift persists; done once it is gone."""
         todo = self.env.ref("mail.mail_activity_data_todo")
-        open_activities = sync_state.activity_ids.filtered(lambda a: a.activity_type_id == todo)
+        open_activities = drift_record.activity_ids.filtered(lambda a: a.activity_type_id == todo)
         if not persistent:
             if open_activities:
                 open_activities.action_feedback(
@@ -553,7 +554,7 @@ class TektoroBillingSync(models.AbstractModel):
             if activity:
                 activity.write({"summary": summary, "note": note})
             else:
-                activity = sync_state.activity_schedule(
+                activity = drift_record.activity_schedule(
                     activity_type_id=todo.id, summary=summary, note=note, user_id=manager.id
                 )
             activities |= activity
