@@ -1,4 +1,9 @@
-from odoo import models
+import re
+
+from odoo import api, models
+from odoo.http import request
+
+INVOICE_MENU = "tektoro_invoicing.tektoro_invoice_menu"
 
 
 class IrUiMenu(models.Model):
@@ -7,11 +12,50 @@ class IrUiMenu(models.Model):
     def _load_menus_blacklist(self):
         """Hide the invoices menu unless one of the user's companies has invoices turned on.
 
-        Menus are cached per user, not per current company, hence "one of the user's
-        companies"; the invoices action itself lists only invoices of companies with the flag.
+        This is the answer wherever the current company is unknown (menus are cached per user);
+        in the web client, ``load_menus`` narrows it to the company shown.
         """
         res = super()._load_menus_blacklist()
-        menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu", raise_if_not_found=False)
+        menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
         if menu and not any(self.env.user.company_ids.mapped("tektoro_invoices_enabled")):
             res.append(menu.id)
         return res
+
+    @api.model
+    def load_menus(self, debug):
+        """The menus, without the invoices menu when the company the web client shows has
+        invoices turned off (switching company reloads the page, and with it the menus)."""
+        menus = super().load_menus(debug)
+        menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
+        company = self._tektoro_shown_company()
+        if not (menu and menu.id in menus and company) or company.tektoro_invoices_enabled:
+            return menus
+        return self._tektoro_without_menu(menus, menu.id)
+
+    @api.model
+    def _tektoro_shown_company(self):
+        """The company the web client shows: the first of its ``cids`` cookie, if the user may
+        use it, else the user's default company. None outside a web request."""
+        if not request:
+            return None
+        user = self.env.user
+        first = re.split(r"[-,]", request.cookies.get("cids") or "")[0]
+        if first.isdigit() and int(first) in user.company_ids.ids:
+            return user.company_ids.browse(int(first))
+        return user.company_id
+
+    @staticmethod
+    def _tektoro_without_menu(menus, menu_id):
+        """``menus`` (as ``load_menus`` returns them) without ``menu_id``, and without the
+        parents it leaves empty. The parent method's result is cached: it is copied, never
+        changed."""
+        menus = dict(menus)
+        while True:
+            entry = menus.pop(menu_id)
+            parent_id = entry["parent_id"][0] if entry["parent_id"] else "root"
+            parent = menus.get(parent_id) or menus["root"]
+            parent = {**parent, "children": [c for c in parent["children"] if c != menu_id]}
+            menus[parent["id"] or "root"] = parent
+            if parent["children"] or parent.get("action") or not parent["id"]:
+                return menus
+            menu_id = parent["id"]

@@ -204,3 +204,39 @@ class TestInvoicePdfRoute(WorkOrderCase, HttpCase):
         )
         self.assertEqual(report_type, "pdf")
         self.assertTrue(pdf.startswith(b"%PDF"))
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
+    """The web client loads its menus again on a company switch: the invoices menu shows only
+    while the company it shows (the first of its ``cids`` cookie) has invoices turned on."""
+
+    def menus(self, cids):
+        self.opener.cookies.set("cids", cids)
+        response = self.url_open("/web/webclient/load_menus/x")
+        self.assertEqual(response.status_code, 200)
+        return {int(key) for key in response.json() if key != "root"}
+
+    def test_menu_shows_for_a_company_with_invoices_only(self):
+        flagless = self.env["res.company"].create({"name": "Flagless Ltd"})
+        self.office.company_ids |= flagless
+        self.company.tektoro_invoices_enabled = True
+        invoice_menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id
+        # Olive works in Operations; Invoicing holds nothing else for her.
+        invoicing_menu = self.env.ref("tektoro_invoicing.menu_invoicing").id
+        work_order_menu = self.env.ref("tektoro_invoicing.tektoro_work_order_menu").id
+        self.authenticate(self.office.login, self.office.login)
+
+        shown_with = self.menus(f"{self.company.id}-{flagless.id}")
+        self.assertTrue({invoice_menu, invoicing_menu, work_order_menu} <= shown_with)
+
+        shown_without = self.menus(f"{flagless.id}-{self.company.id}")
+        self.assertNotIn(invoice_menu, shown_without)
+        self.assertNotIn(invoicing_menu, shown_without, "an empty parent menu must go too")
+        self.assertIn(work_order_menu, shown_without)
+
+        # A company the user may not use counts as no choice: the default company is shown.
+        self.assertIn(invoice_menu, self.menus("999999"))
+        self.office.company_id = flagless
+        self.assertNotIn(invoice_menu, self.menus("999999"))
+        self.assertIn(invoice_menu, self.menus(str(self.company.id)))
