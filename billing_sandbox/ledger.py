@@ -24,7 +24,13 @@ def create_invoice(tx, draft):
     invoice_id = "inv_" + secrets.token_hex(12)
     now = now_timestamp()
     tx.insert_invoice(invoice_id, draft, now)
-    return tx.record_event("invoice.created", invoice_id, now)
+    created = tx.record_event("invoice.created", invoice_id, now)
+    if draft.total > 0:
+        return created
+    # Nothing is owed: the amount paid (none) already reaches the total, so the invoice is
+    # settled as it is made. No payment could ever do it: paying anything would overpay.
+    tx.mark_paid(invoice_id, now)
+    return tx.record_event("invoice.paid", invoice_id, now)
 
 
 def pay_invoice(tx, invoice_id, payment):

@@ -376,6 +376,13 @@ class Transaction:
             (money_text(amount_paid), now, settled, settled, paid_at, seq),
         )
 
+    def mark_paid(self, invoice_id, now):
+        """Settle an invoice that owes nothing, without a payment."""
+        self.connection.execute(
+            "UPDATE invoices SET status = 'paid', paid_at = ?, updated_at = ? WHERE id = ?",
+            (now, now, invoice_id),
+        )
+
     def mark_cancelled(self, invoice_id, now):
         self.connection.execute(
             "UPDATE invoices SET status = 'cancelled', cancelled_at = ?, updated_at = ?"

@@ -168,3 +168,25 @@ def test_cancelling_an_unknown_invoice_is_not_found(billing_sandbox, billing_cli
 
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_an_invoice_that_owes_nothing_is_paid_as_it_is_made(billing_sandbox, billing_client):
+    body = invoice_body(lines=(("Warranty repair", 1, 0),), tax_rate=10)
+    invoice = created_invoice(billing_client, billing_sandbox, body)
+
+    assert invoice["total"] == 0
+    assert invoice["status"] == "paid"
+    assert invoice["amount_paid"] == 0
+    assert invoice["paid_at"] == invoice["created_at"]
+    events = exact(billing_client.get(f"{billing_sandbox.url}/v1/events?after=0&limit=1000"))
+    mine = [event for event in events["data"] if event["invoice"]["id"] == invoice["id"]]
+    assert [event["type"] for event in mine] == ["invoice.created", "invoice.paid"]
+    assert mine[0]["invoice"]["status"] == "open"
+    assert mine[1]["invoice"] == invoice
+    # Settled: neither a payment nor a cancellation can follow.
+    for response in (
+        pay(billing_client, billing_sandbox, invoice["id"], 0.01),
+        cancel(billing_client, billing_sandbox, invoice["id"]),
+    ):
+        assert response.status_code == 409
+        assert error_of(response)["code"] == "invoice_paid"
