@@ -43,19 +43,26 @@ class Drift:
         return asdict(self)
 
 
-def classify(local_invoices, remote_invoices):
+def classify(local_invoices, remote_invoices, neighbour_invoices=()):
     """Every disagreement between the two lists, ordered by kind then reference.
 
     ``local_invoices``: dicts with ``id``, ``name``, ``state``, ``billing_state``, ``billing_id``,
     ``amount_total`` (a decimal string). ``remote_invoices``: Billing API invoice objects.
+    ``neighbour_invoices``: the local invoices of the other companies on the same billing
+    account; a billing invoice that one of them holds, and this company does not, is theirs,
+    not missing here.
     """
     by_billing_id = {inv["billing_id"]: inv for inv in local_invoices if inv.get("billing_id")}
     by_reference = {inv["name"]: inv for inv in local_invoices}
+    neighbour_ids = {inv["billing_id"] for inv in neighbour_invoices if inv.get("billing_id")}
+    neighbour_references = {inv["name"] for inv in neighbour_invoices}
     matched = set()
     drift = []
     for remote in remote_invoices:
         local = by_billing_id.get(remote["id"]) or by_reference.get(remote["reference"])
         if local is None:
+            if remote["id"] in neighbour_ids or remote["reference"] in neighbour_references:
+                continue
             drift.append(
                 Drift(
                     MISSING_HERE,

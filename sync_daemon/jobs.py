@@ -153,17 +153,23 @@ class Jobs:
     # ------------------------------------------------------------------ job 3: reconcile
 
     def reconcile(self, report=True):
-        """Compare both sides of every company; report drift to Odoo unless ``report`` is off."""
+        """Compare both sides of every company; report drift to Odoo unless ``report`` is off.
+
+        Companies may share one billing account (same URL and key): its invoices are read once
+        per run, and each company's comparison knows the other companies' invoices, so that
+        theirs are not reported as missing here.
+        """
+        configs = self._gateway.get_sync_configs()
+        run = _ReconcileRun(self, configs)
         return self._for_each_company(
-            "reconcile", lambda config: self._reconcile_company(config, report)
+            "reconcile", lambda config: self._reconcile_company(config, report, run), configs
         )
 
-    def _reconcile_company(self, config, report):
+    def _reconcile_company(self, config, report, run):
         company, name = config["company_id"], config["company_name"]
-        local = self._local_snapshot(company)
-        with self.billing_client(config) as billing:
-            remote = list(billing.invoices())
-        found = drift_rules.classify(local, remote)
+        local = run.local(company)
+        remote = run.remote(config)
+        found = drift_rules.classify(local, remote, run.neighbours(config))
         result = CompanyDrift(company, name, found)
         for kind, count in drift_rules.counts_by_kind(found).items():
             self._metrics.drift.labels(name, kind).set(count)
@@ -195,9 +201,11 @@ class Jobs:
 
     # ------------------------------------------------------------------ shared
 
-    def _for_each_company(self, job, work):
+    def _for_each_company(self, job, work, configs=None):
         results, failures = [], []
-        for config in self._gateway.get_sync_configs():
+        if configs is None:
+            configs = self._gateway.get_sync_configs()
+        for config in configs:
             if self.stopping.is_set():
                 break
             try:
@@ -215,6 +223,43 @@ class Jobs:
         return self._billing_factory(
             config["billing_url"], config["api_key"], config["timeout"], self._retrier
         )
+
+
+class _ReconcileRun:
+    """What one reconcile run reads, each once: a company's invoices in Odoo, and a billing
+    account's invoices (an account is a URL and a key, which companies may share)."""
+
+    def __init__(self, jobs, configs):
+        self._jobs = jobs
+        self._configs = configs
+        self._local = {}
+        self._remote = {}
+
+    @staticmethod
+    def _account(config):
+        return (config["billing_url"].rstrip("/"), config["api_key"])
+
+    def local(self, company_id):
+        if company_id not in self._local:
+            self._local[company_id] = self._jobs._local_snapshot(company_id)
+        return self._local[company_id]
+
+    def remote(self, config):
+        account = self._account(config)
+        if account not in self._remote:
+            with self._jobs.billing_client(config) as billing:
+                self._remote[account] = list(billing.invoices())
+        return self._remote[account]
+
+    def neighbours(self, config):
+        """The invoices in Odoo of the other companies on this company's billing account."""
+        return [
+            invoice
+            for other in self._configs
+            if other["company_id"] != config["company_id"]
+            and self._account(other) == self._account(config)
+            for invoice in self.local(other["company_id"])
+        ]
 
 
 def compact_event(event):

@@ -101,3 +101,31 @@ def test_amounts_compare_as_money_not_as_text_or_floats():
         [remote(1, "TFT-00001", total="0.30"), remote(2, "TFT-00002", total="0.30")],
     )
     assert drift == []
+
+
+def test_invoices_of_companies_on_the_same_billing_account_are_theirs_not_missing_here():
+    ours = [local(1, "TFT-00001")]
+    neighbours = [local(2, "NBR-00001"), local(3, "NBR-00002", billing_state="unknown")]
+    billing = [
+        remote(1, "TFT-00001"),
+        remote(2, "NBR-00001"),  # theirs, by billing id
+        remote(99, "NBR-00002"),  # theirs, by reference (their push's outcome is unknown)
+        remote(4, "EXT-0001"),  # nobody's
+    ]
+
+    assert kinds(classify(ours, billing, neighbours)) == [(MISSING_HERE, "EXT-0001")]
+    # Without the neighbours' invoices, theirs look missing here.
+    assert kinds(classify(ours, billing)) == [
+        (MISSING_HERE, "EXT-0001"),
+        (MISSING_HERE, "NBR-00001"),
+        (MISSING_HERE, "NBR-00002"),
+    ]
+
+
+def test_an_invoice_matching_ours_is_compared_even_if_a_neighbour_names_it_too():
+    ours = [local(1, "TFT-00001", total="100.00")]
+    neighbours = [local(7, "TFT-00001", billing_id="inv_1")]
+
+    drift = classify(ours, [remote(1, "TFT-00001", total="90.00")], neighbours)
+
+    assert kinds(drift) == [(AMOUNT_DIFFERS, "TFT-00001")]

@@ -12,6 +12,7 @@ import requests
 from .harness import (
     ODOO_MISSING,
     SKIP_REASON,
+    BilledCompany,
     Sandbox,
     free_port,
     kill,
@@ -230,6 +231,28 @@ def test_reconcile_names_each_kind_of_drift_and_tells_managers_when_it_persists(
     assert len(activities) == 1
     assert "EXT-0001" in activities[0]["note"]
     assert name[paid_outside] in activities[0]["note"]
+
+
+def test_companies_sharing_a_billing_account_see_no_drift_in_each_others_invoices(
+    odoo_server, company
+):
+    neighbour = BilledCompany(odoo_server, company.sandbox, f"{company.name} neighbour")
+    try:
+        # One billing account takes each number once: the companies number apart.
+        neighbour.admin(
+            "res.company", "write", [neighbour.company_id], {"tektoro_invoice_prefix": "NBR"}
+        )
+        ours = company.invoice(company.make_invoice(10.0))
+        theirs = neighbour.invoice(neighbour.make_invoice(20.0))
+        assert (ours["billing_state"], theirs["billing_state"]) == ("synced", "synced")
+
+        result = succeed(run_daemon(odoo_server, "reconcile", "--json"))
+    finally:
+        neighbour.disconnect()
+
+    report = {c["company_id"]: c for c in json.loads(result.stdout)["companies"]}
+    assert report[company.company_id]["drift"] == []
+    assert report[neighbour.company_id]["drift"] == []
 
 
 def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server, company):
