@@ -3,7 +3,8 @@ invoice: one external invoice, the invoice ``synced`` to it, no error on either 
 
 The retry leaves a ``pending`` invoice alone for a grace period; here the grace is 0, so a slow
 push (held by the sandbox) races ``tektoro-sync once``. The sandbox's faults stage each order of
-arrival, and the unused ones show which order really ran.
+arrival, and the unused ones show which order really ran. Last, a push whose outcome the
+database refuses to record: it too ends with the invoice left for the retry.
 
     python3 -m pytest tests/reliability/test_push_race.py -s
 """
@@ -126,3 +127,59 @@ def test_slow_push_after_commit_racing_the_retry_makes_one_external_invoice(
     assert log.count(CONFLICT) == 1, log[-3000:]
     assert log.count(REPLAY) == (1 if loser == "daemon" else 0), log[-3000:]
     assert POST_COMMIT_FAILED not in log, log[-3000:]
+
+
+def test_a_push_after_commit_that_cannot_be_recorded_leaves_the_invoice_for_the_retry(
+    odoo_server, company
+):
+    """The post-commit push's last resort: an error that is neither a billing failure nor a
+    concurrent update (here the database refuses the write, through a trigger the test adds)
+    is logged, the request still succeeds, and the invoice stays ``pending`` until the daemon's
+    retry finds its external invoice and adopts it."""
+    import psycopg2  # Odoo's dependency: imported only where Odoo is
+
+    [order_id] = make_completed_work_orders(company, 1)
+    log_before = odoo_server.log_path.read_text()
+    refused = "injected: the database refuses to record this push"
+    connection = psycopg2.connect(dbname=odoo_server.database)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            cr.execute(
+                f"""
+                CREATE FUNCTION tektoro_test_refuse_push() RETURNS trigger LANGUAGE plpgsql
+                AS $$ BEGIN RAISE EXCEPTION '{refused}'; END $$;
+                CREATE TRIGGER tektoro_test_refuse_push
+                BEFORE UPDATE OF billing_state ON tektoro_invoice FOR EACH ROW
+                WHEN (OLD.billing_state = 'pending' AND OLD.company_id = {company.company_id:d})
+                EXECUTE FUNCTION tektoro_test_refuse_push();
+                """
+            )
+        outcomes = Outcomes()
+        outcomes.call(company.admin, "tektoro.work.order", "action_create_invoice", order_id)
+    finally:
+        with connection.cursor() as cr:
+            cr.execute("DROP TRIGGER IF EXISTS tektoro_test_refuse_push ON tektoro_invoice")
+            cr.execute("DROP FUNCTION IF EXISTS tektoro_test_refuse_push()")
+        connection.close()
+    log = odoo_server.log_path.read_text()[len(log_before):]
+
+    assert outcomes.results and not (
+        outcomes.user_errors or outcomes.internal_errors or outcomes.http_errors
+    ), (outcomes.user_errors, outcomes.internal_errors, outcomes.http_errors)
+    assert POST_COMMIT_FAILED in log and refused in log, log[-3000:]
+    [invoice] = local_invoices(company)
+    assert (invoice["billing_state"], invoice["billing_id"]) == ("pending", False)
+    # The push itself went out before its outcome could not be recorded.
+    assert [item["reference"] for item in company.sandbox.every_invoice()] == [invoice["name"]]
+
+    company.admin("ir.config_parameter", "set_param", PENDING_GRACE_PARAMETER, "0")
+    try:
+        daemon = run_daemon(odoo_server, "once")
+    finally:
+        company.admin("ir.config_parameter", "set_param", PENDING_GRACE_PARAMETER, False)
+    assert daemon.returncode == 0, daemon.stderr[-3000:]
+    [invoice] = local_invoices(company)
+    remote = company.sandbox.every_invoice()
+    assert [item["reference"] for item in remote] == [invoice["name"]]
+    assert (invoice["billing_state"], invoice["billing_id"]) == ("synced", remote[0]["id"])
