@@ -135,8 +135,8 @@ class TektoroMasterInvoice(models.Model):
     def _check_period_values(self, date_from, date_to):
         if not date_from or not date_to:
             raise ValidationError(_("Choose both the start and the end of the period."))
-        if to_date(date_to, _("The end of the period")) < to_date(
-            date_from, _("The start of the period")
+        if to_date(self.env, date_to, _("The end of the period")) < to_date(
+            self.env, date_from, _("The start of the period")
         ):
             raise ValidationError(
                 _(

@@ -200,3 +200,18 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
             invoice.unlink()
         self.assertRecordValues(invoice, [{"state": "paid", "ticket_count": 1}])
         self.assertTrue(invoice.ticket_ids)
+
+    def test_refusals_speak_the_callers_language(self):
+        """The value checks translate through the caller's environment, field labels included
+        (here a French label for the ticket's client, as a French translation would give)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        client_field = self.env["ir.model.fields"]._get("tektoro.ticket", "client_id")
+        client_field.with_context(lang="fr_FR").field_description = "Client final"
+        missing = self.env["res.partner"].search([], order="id desc", limit=1).id + 1
+        # An RPC call carries the user's language in its context.
+        Ticket = self.env["tektoro.ticket"].with_user(self.contractor).with_context(lang="fr_FR")
+        with (
+            self.assertNoLogs("odoo.tools.translate", "WARNING"),
+            self.assertRaisesRegex(ValidationError, r"^Client final: there is no record with id"),
+        ):
+            Ticket.create({"client_id": missing, "work_date": "2020-01-05", "description": "x"})

@@ -9,7 +9,7 @@ import datetime
 import math
 import numbers
 
-from odoo import _, fields
+from odoo import fields
 from odoo.exceptions import ValidationError
 
 # The Billing API's limits (a longer text or a bigger amount could never be pushed), and sane
@@ -32,7 +32,9 @@ def check_values(model, vals, creating=False):
         field = model._fields.get(name)
         if field is None:
             raise ValidationError(
-                _("%(model)s has no field %(field)s.", model=model._description, field=name)
+                model.env._(
+                    "%(model)s has no field %(field)s.", model=model._description, field=name
+                )
             )
         _check_value(model, field, value)
     if creating:
@@ -43,23 +45,29 @@ def check_values(model, vals, creating=False):
                 and not (field.default or field.compute or field.related)
                 and field.name not in vals
             ):
-                raise ValidationError(_("%s is required.", field.string))
+                raise ValidationError(
+                    model.env._("%s is required.", field._description_string(model.env))
+                )
 
 
 def _check_value(model, field, value):
-    label = field.string
+    label = field._description_string(model.env)
     if field.required and value in (False, None, ""):
-        raise ValidationError(_("%s is required.", label))
+        raise ValidationError(model.env._("%s is required.", label))
     if value in (False, None):
         return
     if field.type == "many2one":
         if isinstance(value, bool) or not isinstance(value, int):
             raise ValidationError(
-                _("%(field)s must be a record id, not %(value)s.", field=label, value=_short(value))
+                model.env._(
+                    "%(field)s must be a record id, not %(value)s.",
+                    field=label,
+                    value=_short(value),
+                )
             )
         if not model.env[field.comodel_name].sudo().browse(value).exists():
             raise ValidationError(
-                _("%(field)s: there is no record with id %(id)s.", field=label, id=value)
+                model.env._("%(field)s: there is no record with id %(id)s.", field=label, id=value)
             )
     elif field.type in ("float", "monetary", "integer"):
         if (
@@ -69,7 +77,7 @@ def _check_value(model, field, value):
             or abs(value) > MAX_NUMBER
         ):
             raise ValidationError(
-                _(
+                model.env._(
                     "%(field)s must be a number between -%(max)s and %(max)s, not %(value)s.",
                     field=label,
                     max=MAX_NUMBER_TEXT,
@@ -79,46 +87,50 @@ def _check_value(model, field, value):
     elif field.type in ("char", "text"):
         limit = MAX_CHAR if field.type == "char" else MAX_TEXT
         if not isinstance(value, str):
-            raise ValidationError(_("%s must be text.", label))
+            raise ValidationError(model.env._("%s must be text.", label))
         if len(value) > limit:
             raise ValidationError(
-                _("%(field)s is too long: at most %(max)s characters.", field=label, max=limit)
+                model.env._(
+                    "%(field)s is too long: at most %(max)s characters.", field=label, max=limit
+                )
             )
     elif field.type in ("date", "datetime"):
-        to_date(value, label, with_time=field.type == "datetime")
+        to_date(model.env, value, label, with_time=field.type == "datetime")
     elif field.type == "selection" and isinstance(field.selection, list):
         if value not in dict(field.selection):
             raise ValidationError(
-                _("%(field)s can't be %(value)s.", field=label, value=_short(value))
+                model.env._("%(field)s can't be %(value)s.", field=label, value=_short(value))
             )
     elif field.type in ("one2many", "many2many"):
-        ids = _linked_ids(value, label)
+        ids = _linked_ids(model.env, value, label)
         missing = ids - set(model.env[field.comodel_name].sudo().browse(ids).exists().ids)
         if missing:
             raise ValidationError(
-                _("%(field)s: there is no record with id %(id)s.", field=label, id=min(missing))
+                model.env._(
+                    "%(field)s: there is no record with id %(id)s.", field=label, id=min(missing)
+                )
             )
 
 
-def _linked_ids(commands, label):
+def _linked_ids(env, commands, label):
     """The existing records an x2many value links, from its ids and Command tuples."""
     if not isinstance(commands, (list, tuple)):
-        raise ValidationError(_("%s must be a list of records.", label))
+        raise ValidationError(env._("%s must be a list of records.", label))
     ids = set()
     for command in commands:
         if _is_id(command):
             ids.add(command)
             continue
         if not isinstance(command, (list, tuple)) or not command or command[0] not in range(7):
-            raise ValidationError(_("%s must be a list of records.", label))
+            raise ValidationError(env._("%s must be a list of records.", label))
         if command[0] in (1, 2, 3, 4) and len(command) > 1 and _is_id(command[1]):
             ids.add(command[1])
         elif command[0] == 6 and len(command) == 3 and isinstance(command[2], (list, tuple)):
             if not all(_is_id(i) for i in command[2]):
-                raise ValidationError(_("%s must be a list of records.", label))
+                raise ValidationError(env._("%s must be a list of records.", label))
             ids.update(command[2])
         elif command[0] not in (0, 5):
-            raise ValidationError(_("%s must be a list of records.", label))
+            raise ValidationError(env._("%s must be a list of records.", label))
     return ids
 
 
@@ -126,7 +138,7 @@ def _is_id(value):
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def to_date(value, label, with_time=False):
+def to_date(env, value, label, with_time=False):
     """``value`` as a date (or datetime), or a ValidationError naming ``label``."""
     if isinstance(value, datetime.date):
         return value
@@ -136,7 +148,7 @@ def to_date(value, label, with_time=False):
         return fields.Datetime.to_datetime(value) if with_time else fields.Date.to_date(value)
     except (TypeError, ValueError):
         raise ValidationError(
-            _(
+            env._(
                 "%(field)s must be a date (YYYY-MM-DD), not %(value)s.",
                 field=label,
                 value=_short(value),
