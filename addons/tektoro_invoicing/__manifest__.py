@@ -1,7 +1,7 @@
 # Part of TekToro Invoicing. See LICENSE file for full copyright and licensing details.
 {
     "name": "TekToro Invoicing",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Services/Invoicing",
     "summary": "Contractor master invoices with approvals, client invoices and "
     "work-order invoices synced with an external billing system",
