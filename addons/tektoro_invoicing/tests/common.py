@@ -2,7 +2,16 @@ import itertools
 from contextlib import contextmanager
 from datetime import date, timedelta
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, new_test_user
+
+
+@contextmanager
+def committed_env(registry):
+    """A superuser environment on a cursor of its own, committed on leaving the block: for the
+    tests whose data other transactions must see (real concurrency)."""
+    with registry.cursor() as cr:
+        yield api.Environment(cr, SUPERUSER_ID, {})
 
 
 class TektoroCase(TransactionCase):

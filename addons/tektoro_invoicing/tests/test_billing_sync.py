@@ -9,7 +9,7 @@ from odoo.tests.common import BaseCase, get_db_name
 from odoo.tools import SQL
 
 from ..models.tektoro_billing_sync import CursorMovedError
-from .common import TektoroCase
+from .common import TektoroCase, committed_env
 from .work_order_common import SandboxMixin, WorkOrderCase
 
 # Nothing listens here: a push to it fails at once with "connection refused", a real failure.
@@ -524,8 +524,7 @@ class TestSyncJobsSideBySide(BaseCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(cls.registry) as env:
             company = env["res.company"].create(
                 {
                     "name": f"Side by Side {uuid.uuid4().hex[:8]}",
@@ -540,8 +539,7 @@ class TestSyncJobsSideBySide(BaseCase):
 
     @classmethod
     def _delete_company(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(cls.registry) as env:
             # Its cursor and drift records go with it (ondelete cascade).
             company = env["res.company"].browse(cls.company_id)
             partner = company.partner_id
@@ -560,8 +558,7 @@ class TestSyncJobsSideBySide(BaseCase):
         return events, reconcile
 
     def _cursor_and_drift(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             domain = [("company_id", "=", self.company_id)]
             return (
                 env["tektoro.billing.cursor"].search(domain).last_event_id,
@@ -574,8 +571,7 @@ class TestSyncJobsSideBySide(BaseCase):
         ]
 
     def test_connecting_a_company_to_billing_creates_its_sync_records(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             domain = [("company_id", "=", self.company_id)]
             cursor = env["tektoro.billing.cursor"].search(domain)
             self.assertRecordValues(cursor, [{"last_event_id": 0}])
@@ -588,7 +584,7 @@ class TestSyncJobsSideBySide(BaseCase):
             )
             self.assertEqual(len(env["tektoro.billing.cursor"].search(domain)), 1)
             self.assertEqual(len(env["tektoro.billing.drift"].search(domain)), 1)
-            cr.rollback()
+            env.cr.rollback()
 
     def test_reconcile_runs_while_the_events_job_holds_the_cursor(self):
         cursor, _drift = self._cursor_and_drift()

@@ -16,6 +16,7 @@ from odoo.service.model import retrying
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
 
+from .common import committed_env
 from .work_order_common import SandboxMixin
 
 COMPANY_FIELDS = [
@@ -37,8 +38,7 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
 
     def setUp(self):
         super().setUp()
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             company = env.ref("base.main_company")
             saved = company.read(COMPANY_FIELDS)[0]
             # Every company has its invoice sequence from the start: the invoices these tests
@@ -75,9 +75,9 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
         )
 
     def _remove(self, work_order_id, device_id, saved, number_next, added_user_ids):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             # Invoices are never deleted through the ORM: these are test data.
+            cr = env.cr
             cr.execute(SQL("DELETE FROM tektoro_invoice WHERE work_order_id = %s", work_order_id))
             cr.execute(SQL("DELETE FROM tektoro_work_order WHERE id = %s", work_order_id))
             env["tektoro.device.model"].browse(device_id).unlink()
@@ -95,8 +95,8 @@ class TestInvoiceConcurrency(SandboxMixin, BaseCase):
             return retrying(partial(func, env), env)
 
     def read_committed(self, func):
-        with self.registry.cursor() as cr:
-            return func(api.Environment(cr, SUPERUSER_ID, {}))
+        with committed_env(self.registry) as env:
+            return func(env)
 
     def invoices_of_work_order(self, env):
         invoices = env["tektoro.work.order"].browse(self.work_order_id).invoice_ids

@@ -13,6 +13,8 @@ from odoo.service.model import (
 from odoo.tests.common import BaseCase, get_db_name, tagged
 from odoo.tools import SQL, mute_logger
 
+from .common import committed_env
+
 
 @tagged("post_install", "-at_install")
 class TestMasterInvoiceConcurrency(BaseCase):
@@ -31,8 +33,7 @@ class TestMasterInvoiceConcurrency(BaseCase):
         super().setUpClass()
         cls.registry = Registry(get_db_name())
         tag = uuid.uuid4().hex[:8]
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(cls.registry) as env:
             contractor = env["res.users"].create(
                 {
                     "name": "Cora Current",
@@ -70,15 +71,14 @@ class TestMasterInvoiceConcurrency(BaseCase):
 
     @classmethod
     def _delete_test_data(cls):
-        with cls.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(cls.registry) as env:
             env["tektoro.client.invoice"].search([("client_id", "=", cls.client_id)]).unlink()
             env["tektoro.master.invoice"].search(
                 [("contractor_id", "=", cls.contractor_id)]
             ).unlink()
             # Approved tickets refuse deletion through the ORM, by design.
             env.flush_all()
-            cr.execute(
+            env.cr.execute(
                 SQL("DELETE FROM tektoro_ticket WHERE contractor_id = %s", cls.contractor_id)
             )
             env["res.users"].browse(cls.contractor_id).unlink()
@@ -89,13 +89,12 @@ class TestMasterInvoiceConcurrency(BaseCase):
         self.addCleanup(self._release_tickets)
 
     def _release_tickets(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with committed_env(self.registry) as env:
             env["tektoro.client.invoice"].search([("client_id", "=", self.client_id)]).unlink()
             env["tektoro.master.invoice"].search(
                 [("contractor_id", "=", self.contractor_id)]
             ).unlink()
-            cr.execute(
+            env.cr.execute(
                 SQL(
                     "DELETE FROM tektoro_master_invoice_counter WHERE contractor_id = %s",
                     self.contractor_id,
