@@ -9,13 +9,13 @@ import sys
 import tempfile
 import time
 
-from run_addon_tests import MODULE, POT, ROOT, drop_database, odoo_addons_path
+from run_addon_tests import MODULE, POT, ROOT, drop_database, odoo_cli
 
 
 def odoo(*args):
     """Run Odoo; fail on any ERROR it logs (a file whose terms can't be extracted, say)."""
     result = subprocess.run(
-        [sys.executable, "-c", "import odoo.cli; odoo.cli.main()", *args],
+        odoo_cli(*args),
         check=True,
         cwd=ROOT,
         capture_output=True,
@@ -28,17 +28,11 @@ def odoo(*args):
 
 def main():
     database = f"tektoro_pot_{int(time.time())}"
-    common = [
-        f"--database={database}",
-        f"--addons-path={ROOT / 'addons'},{odoo_addons_path()}",
-        "--log-level=warn",
-        "--stop-after-init",
-        "--no-http",
-    ]
+    common = ["--log-level=warn", "--stop-after-init", "--no-http"]
     with tempfile.TemporaryDirectory(prefix="tektoro-pot-") as data_dir:
         try:
-            odoo(*common, f"--data-dir={data_dir}", f"--init={MODULE}", "--without-demo=all")
-            odoo(*common, f"--data-dir={data_dir}", f"--i18n-export={POT}", f"--modules={MODULE}")
+            odoo(database, data_dir, *common, f"--init={MODULE}", "--without-demo=all")
+            odoo(database, data_dir, *common, f"--i18n-export={POT}", f"--modules={MODULE}")
         finally:
             drop_database(database)
     print(f"wrote {POT.relative_to(ROOT)}")

@@ -32,7 +32,8 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def odoo_command(database, data_dir, test_tags):
+def odoo_cli(database, data_dir, *options):
+    """The command that runs Odoo's CLI on ``database`` with this checkout's addon."""
     return [
         sys.executable,
         "-c",
@@ -40,6 +41,14 @@ def odoo_command(database, data_dir, test_tags):
         f"--database={database}",
         f"--addons-path={ROOT / 'addons'},{odoo_addons_path()}",
         f"--data-dir={data_dir}",
+        *options,
+    ]
+
+
+def odoo_command(database, data_dir, test_tags):
+    return odoo_cli(
+        database,
+        data_dir,
         f"--init={MODULE}",
         "--test-enable",
         f"--test-tags={test_tags}",
@@ -49,7 +58,7 @@ def odoo_command(database, data_dir, test_tags):
         "--http-interface=127.0.0.1",
         "--max-cron-threads=0",
         "--no-database-list",
-    ]
+    )
 
 
 def odoo_addons_path():
@@ -72,19 +81,15 @@ def stale_translation_template(database, data_dir):
     with tempfile.TemporaryDirectory(prefix="tektoro-pot-") as pot_dir:
         exported = Path(pot_dir, f"{MODULE}.pot")
         export = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "import odoo.cli; odoo.cli.main()",
-                f"--database={database}",
-                f"--addons-path={ROOT / 'addons'},{odoo_addons_path()}",
-                f"--data-dir={data_dir}",
+            odoo_cli(
+                database,
+                data_dir,
                 f"--i18n-export={exported}",
                 f"--modules={MODULE}",
                 "--log-level=warn",
                 "--stop-after-init",
                 "--no-http",
-            ],
+            ),
             capture_output=True,
             text=True,
             cwd=ROOT,
