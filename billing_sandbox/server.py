@@ -24,6 +24,11 @@ class Settings:
     log_level: str = "info"
 
 
+# Gunicorn's own default, stated: a longer request line (method, path, query) is refused with
+# 414 by the HTTP server itself, before the API sees it, as an HTML page.
+MAX_REQUEST_LINE = 4094
+
+
 class SandboxServer(BaseApplication):
     def __init__(self, settings):
         self.settings = settings
@@ -40,6 +45,7 @@ class SandboxServer(BaseApplication):
             "timeout": 60,
             "graceful_timeout": 10,
             "keepalive": 5,
+            "limit_request_line": MAX_REQUEST_LINE,
             "loglevel": self.settings.log_level,
             "errorlog": "-",
             "accesslog": None,
