@@ -43,14 +43,15 @@ class Drift:
         return asdict(self)
 
 
-def classify(local_invoices, remote_invoices, neighbour_invoices=()):
+def classify(local_invoices, remote_invoices, neighbour_invoices=(), answers_for_unheld=None):
     """Every disagreement between the two lists, ordered by kind then reference.
 
     ``local_invoices``: dicts with ``id``, ``name``, ``state``, ``billing_state``, ``billing_id``,
     ``amount_total`` (a decimal string). ``remote_invoices``: Billing API invoice objects.
     ``neighbour_invoices``: the local invoices of the other companies on the same billing
     account; a billing invoice that one of them holds, and this company does not, is theirs,
-    not missing here.
+    not missing here. ``answers_for_unheld(remote)``: whether this company, rather than one of
+    those others, reports a billing invoice that no company holds (by default it does).
     """
     by_billing_id = {inv["billing_id"]: inv for inv in local_invoices if inv.get("billing_id")}
     by_reference = {inv["name"]: inv for inv in local_invoices}
@@ -62,6 +63,8 @@ def classify(local_invoices, remote_invoices, neighbour_invoices=()):
         local = by_billing_id.get(remote["id"]) or by_reference.get(remote["reference"])
         if local is None:
             if remote["id"] in neighbour_ids or remote["reference"] in neighbour_references:
+                continue
+            if answers_for_unheld is not None and not answers_for_unheld(remote):
                 continue
             drift.append(
                 Drift(

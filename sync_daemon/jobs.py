@@ -157,7 +157,8 @@ class Jobs:
 
         Companies may share one billing account (same URL and key): its invoices are read once
         per run, and each company's comparison knows the other companies' invoices, so that
-        theirs are not reported as missing here.
+        theirs are not reported as missing here. A billing invoice that none of them holds is
+        reported by one company only (see ``_ReconcileRun.answers_for_unheld``).
         """
         configs = self._gateway.get_sync_configs()
         run = _ReconcileRun(self, configs)
@@ -169,7 +170,9 @@ class Jobs:
         company, name = config["company_id"], config["company_name"]
         local = run.local(company)
         remote = run.remote(config)
-        found = drift_rules.classify(local, remote, run.neighbours(config))
+        found = drift_rules.classify(
+            local, remote, run.neighbours(config), run.answers_for_unheld(config)
+        )
         result = CompanyDrift(company, name, found)
         for kind, count in drift_rules.counts_by_kind(found).items():
             self._metrics.drift.labels(name, kind).set(count)
@@ -251,15 +254,39 @@ class _ReconcileRun:
                 self._remote[account] = list(billing.invoices())
         return self._remote[account]
 
+    def _sharing(self, config):
+        """The companies on this company's billing account, itself included, by company id."""
+        return [other for other in self._configs if self._account(other) == self._account(config)]
+
     def neighbours(self, config):
         """The invoices in Odoo of the other companies on this company's billing account."""
         return [
             invoice
-            for other in self._configs
+            for other in self._sharing(config)
             if other["company_id"] != config["company_id"]
-            and self._account(other) == self._account(config)
             for invoice in self.local(other["company_id"])
         ]
+
+    def answers_for_unheld(self, config):
+        """Whether this company reports a given billing invoice that no company holds.
+
+        One company per invoice: the one whose invoice prefix begins the reference
+        (``<prefix>-...``; a prefix has no hyphen), or else the account's first company. Without
+        this rule every company on the account would report the same invoice.
+        """
+        sharing = self._sharing(config)
+        owner_by_prefix = {}
+        for other in sharing:
+            if other.get("invoice_prefix"):
+                owner_by_prefix.setdefault(other["invoice_prefix"], other["company_id"])
+        first = min(other["company_id"] for other in sharing)
+
+        def answers(remote):
+            prefix, hyphen, _rest = (remote.get("reference") or "").partition("-")
+            owner = owner_by_prefix.get(prefix, first) if hyphen else first
+            return owner == config["company_id"]
+
+        return answers
 
 
 def compact_event(event):

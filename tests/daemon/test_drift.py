@@ -10,6 +10,7 @@ from sync_daemon.drift import (
     classify,
     counts_by_kind,
 )
+from sync_daemon.jobs import _ReconcileRun
 
 
 def local(id_, name, state="sent", billing_state="synced", billing_id=None, total="100.00"):
@@ -129,3 +130,44 @@ def test_an_invoice_matching_ours_is_compared_even_if_a_neighbour_names_it_too()
     drift = classify(ours, [remote(1, "TFT-00001", total="90.00")], neighbours)
 
     assert kinds(drift) == [(AMOUNT_DIFFERS, "TFT-00001")]
+
+
+def test_an_invoice_nobody_holds_is_reported_only_where_it_is_answered_for():
+    billing = [remote(4, "EXT-0001"), remote(5, "TFT-00077")]
+
+    def answers_for_unheld(invoice):
+        return invoice["reference"].startswith("TFT-")
+
+    assert kinds(classify([], billing, (), answers_for_unheld)) == [(MISSING_HERE, "TFT-00077")]
+
+
+def _sharing_run(*companies):
+    """A reconcile run over companies given as (id, prefix, account); it reads nothing here."""
+    return _ReconcileRun(
+        None,
+        [
+            {"company_id": id_, "invoice_prefix": prefix, "billing_url": url, "api_key": "sk"}
+            for id_, prefix, url in companies
+        ],
+    )
+
+
+def test_each_invoice_nobody_holds_on_a_shared_account_is_answered_for_by_one_company():
+    run = _sharing_run((1, "TFT", "http://a"), (2, "NBR", "http://a/"), (3, "OTH", "http://b"))
+    configs = {config["company_id"]: config for config in run._configs}
+    answers = {company: run.answers_for_unheld(config) for company, config in configs.items()}
+    owners = {
+        reference: [company for company in (1, 2) if answers[company]({"reference": reference})]
+        for reference in ("TFT-00009", "NBR-00009", "EXT-0001", "OTH-00001", "no-prefix", "")
+    }
+
+    assert owners == {
+        "TFT-00009": [1],  # by prefix
+        "NBR-00009": [2],  # by prefix
+        "EXT-0001": [1],  # no company of the account has that prefix: the first company
+        "OTH-00001": [1],  # company 3 has it, but bills another account
+        "no-prefix": [1],
+        "": [1],
+    }
+    # Alone on its account, a company answers for everything there.
+    assert answers[3]({"reference": "TFT-00009"}) is True

@@ -227,6 +227,7 @@ class TektoroBillingSync(models.AbstractModel):
             {
                 "company_id": company.id,
                 "company_name": company.name,
+                "invoice_prefix": company.tektoro_invoice_prefix,
                 "billing_url": company.tektoro_billing_url,
                 "api_key": company.tektoro_billing_api_key,
                 "timeout": company.tektoro_billing_timeout,

@@ -133,6 +133,7 @@ class TestBillingSyncAccess(BillingSyncCase):
             {
                 "company_id": other.id,
                 "company_name": "Other Co",
+                "invoice_prefix": "TFT",
                 "billing_url": "http://billing.other:8070",
                 "api_key": "sk_o",
                 "timeout": 10.0,

@@ -245,14 +245,22 @@ def test_companies_sharing_a_billing_account_see_no_drift_in_each_others_invoice
         ours = company.invoice(company.make_invoice(10.0))
         theirs = neighbour.invoice(neighbour.make_invoice(20.0))
         assert (ours["billing_state"], theirs["billing_state"]) == ("synced", "synced")
+        # Invoices that neither company holds: each is reported once, by the company whose
+        # prefix it carries, or else by the account's first company.
+        company.sandbox.create_foreign_invoice("NBR-09999")
+        company.sandbox.create_foreign_invoice("EXT-0001")
 
         result = succeed(run_daemon(odoo_server, "reconcile", "--json"))
     finally:
         neighbour.disconnect()
 
     report = {c["company_id"]: c for c in json.loads(result.stdout)["companies"]}
-    assert report[company.company_id]["drift"] == []
-    assert report[neighbour.company_id]["drift"] == []
+    assert [(d["kind"], d["reference"]) for d in report[company.company_id]["drift"]] == [
+        ("missing_here", "EXT-0001")
+    ]
+    assert [(d["kind"], d["reference"]) for d in report[neighbour.company_id]["drift"]] == [
+        ("missing_here", "NBR-09999")
+    ]
 
 
 def test_run_serves_health_and_metrics_and_stops_cleanly_on_sigterm(odoo_server, company):
