@@ -417,15 +417,46 @@ class TektoroInvoice(models.Model):
             outcome,
             error.message,
         )
+        reason = self._billing_reason(error)
         if outcome == "unknown":
             message = _(
                 "The billing system did not answer, so it may or may not have this invoice. "
                 "Retry looks it up before pushing again. (%s)",
-                error.message,
+                reason,
             )
         else:
-            message = _("The billing system did not take this invoice: %s", error.message)
+            message = _("The billing system did not take this invoice: %s", reason)
         self.write({"billing_state": outcome, "billing_error": message})
+
+    def _billing_reason(self, error):
+        """Why a call to the billing system failed, in the user's language.
+
+        The transport's own exception text stays in the server log (``error.message``); what
+        the billing system itself said, on an error answer, is quoted as it came.
+        """
+        params = error.params
+        if error.reason == "unreachable":
+            return _("could not connect to %(url)s", url=params["url"])
+        if error.reason == "not_sent":
+            return _("the request could not be sent")
+        if error.reason == "no_answer":
+            return _(
+                "no answer from %(url)s within %(seconds)s s",
+                url=params["url"],
+                seconds=params["seconds"],
+            )
+        if error.reason == "connection_broken":
+            return _("the connection to %(url)s broke before an answer", url=params["url"])
+        if error.reason == "not_json":
+            return _("it answered %(status)s without a JSON object", status=error.status)
+        if error.reason == "refused":
+            return _(
+                "it answered %(status)s %(code)s: %(message)s",
+                status=error.status,
+                code=error.code,
+                message=params["remote_message"],
+            )
+        return error.message
 
     def _billing_payload(self):
         """The invoice as Billing API v1 wants it: the unit price, if billed, is its first line."""
@@ -517,7 +548,7 @@ class TektoroInvoice(models.Model):
                 "Cannot cancel %(invoice)s: the billing system did not confirm the cancellation "
                 "(%(reason)s). Nothing was changed; try again later.",
                 invoice=self.name,
-                reason=error.message,
+                reason=self._billing_reason(error),
             )
         )
 

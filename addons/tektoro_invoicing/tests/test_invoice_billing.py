@@ -2,6 +2,7 @@
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools.translate import code_translations
 
 from .work_order_common import SandboxMixin, WorkOrderCase
 
@@ -95,6 +96,7 @@ class TestInvoicePush(BillingCase):
         invoice = self.invoice_with_fault(CREATE, "timeout_after", seconds=2)
         self.assertRecordValues(invoice, [{"state": "sent", "billing_state": "unknown"}])
         self.assertIn("may or may not", invoice.billing_error)
+        self.assertIn(f"(no answer from {self.sandbox.url} within 0.5 s)", invoice.billing_error)
         remote = self.assert_remote(invoice)
         invoice.action_retry_push()
         self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_id": remote["id"]}])
@@ -115,10 +117,16 @@ class TestInvoicePush(BillingCase):
     def test_connection_refused_fails_and_retry_pushes_once_it_is_back(self):
         self.sandbox.stop()
         try:
-            with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            with self.assertLogs(INVOICE_LOGGER, "WARNING") as logs:
                 invoice = self.create_invoice(self.make_work_order()).with_user(self.office)
             self.assertRecordValues(invoice, [{"billing_state": "failed"}])
-            self.assertIn("could not connect", invoice.billing_error)
+            # The user reads what happened; the transport's exception is for the server log.
+            self.assertEqual(
+                invoice.billing_error,
+                "The billing system did not take this invoice: could not connect to "
+                f"{self.sandbox.url}",
+            )
+            self.assertIn("Connection refused", logs.output[0])
             with self.assertLogs(INVOICE_LOGGER, "WARNING"):
                 invoice.action_retry_push()
             self.assertRecordValues(invoice, [{"billing_state": "failed"}])
@@ -133,7 +141,32 @@ class TestInvoicePush(BillingCase):
         with self.assertLogs(INVOICE_LOGGER, "WARNING"):
             invoice = self.create_invoice(self.make_work_order())
         self.assertRecordValues(invoice, [{"billing_state": "failed"}])
-        self.assertIn("401", invoice.billing_error)
+        self.assertRegex(invoice.billing_error, r": it answered 401 \w+: .+")
+
+    def test_failure_reasons_speak_the_users_language(self):
+        """The addon words the reason itself, so it translates with the rest of the sentence.
+
+        The French terms are what a French translation file would load for these two strings.
+        """
+        self.env["res.lang"]._activate_lang("fr_FR")
+        key = ("tektoro_invoicing", "fr_FR")
+        self.addCleanup(code_translations.python_translations.pop, key, None)
+        code_translations.python_translations[key] = {
+            "The billing system did not take this invoice: %s": (
+                "Le système de facturation n'a pas pris cette facture : %s"
+            ),
+            "could not connect to %(url)s": "connexion impossible à %(url)s",
+        }
+        self.company.sudo().tektoro_billing_url = "http://127.0.0.1:9"
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice = self.create_invoice(self.make_work_order())
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoice.with_user(self.office).with_context(lang="fr_FR").action_retry_push()
+        self.assertEqual(
+            invoice.billing_error,
+            "Le système de facturation n'a pas pris cette facture : "
+            "connexion impossible à http://127.0.0.1:9",
+        )
 
     def test_failed_lookup_keeps_an_unknown_invoice_unknown(self):
         invoice = self.invoice_with_fault(CREATE, "reset_after")

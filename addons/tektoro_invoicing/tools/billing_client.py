@@ -11,6 +11,17 @@ on it, so every failure is a :class:`BillingError` of one of three kinds:
 - :class:`BillingHTTPError`: the billing system answered with a 4xx/5xx; :class:`BillingConflict`
   is its 409, whose ``code`` (``duplicate_reference``, ``idempotency_conflict``, ``invoice_paid``)
   names the business rule that refused the request.
+
+``message`` is for logs: it carries the technical detail (the transport's own exception). For
+users, ``reason`` says what went wrong, and ``params`` its particulars, so that the caller can
+word it in the user's language:
+
+- ``unreachable`` (``url``): the connection was never made;
+- ``not_sent``: the request could not even be sent;
+- ``no_answer`` (``url``, ``seconds``): sent, and no answer came within the timeout;
+- ``connection_broken`` (``url``): sent, and the connection broke before the answer;
+- ``not_json``: an answer that is not a JSON object (``status`` is the error's);
+- ``refused`` (``remote_message``): an error answer, with the error's ``status`` and ``code``.
 """
 
 import json
@@ -30,12 +41,14 @@ class BillingError(Exception):
 
     outcome = "failed"
 
-    def __init__(self, message, status=None, code=None, details=None):
+    def __init__(self, message, status=None, code=None, details=None, reason=None, **params):
         super().__init__(message)
         self.message = message
         self.status = status
         self.code = code
         self.details = details or {}
+        self.reason = reason
+        self.params = params
 
 
 class BillingUnreachable(BillingError):
@@ -110,20 +123,32 @@ class BillingClient:
                 method, url, data=data, headers=all_headers, timeout=self.timeout
             )
         except requests.ConnectTimeout as exc:
-            raise BillingUnreachable(f"could not connect to {self.base_url}: {exc}") from exc
+            raise self._unreachable(exc) from exc
         except requests.Timeout as exc:
             raise BillingOutcomeUnknown(
-                f"no answer from {self.base_url} within {self.timeout:g} s"
+                f"no answer from {self.base_url} within {self.timeout:g} s",
+                reason="no_answer",
+                url=self.base_url,
+                seconds=f"{self.timeout:g}",
             ) from exc
         except requests.ConnectionError as exc:
             if _never_connected(exc):
-                raise BillingUnreachable(f"could not connect to {self.base_url}: {exc}") from exc
+                raise self._unreachable(exc) from exc
             raise BillingOutcomeUnknown(
-                f"the connection to {self.base_url} broke before an answer: {exc}"
+                f"the connection to {self.base_url} broke before an answer: {exc}",
+                reason="connection_broken",
+                url=self.base_url,
             ) from exc
         except requests.RequestException as exc:
-            raise BillingUnreachable(f"could not send the request: {exc}") from exc
+            raise BillingUnreachable(
+                f"could not send the request: {exc}", reason="not_sent"
+            ) from exc
         return self._decode(method, path, response)
+
+    def _unreachable(self, exc):
+        return BillingUnreachable(
+            f"could not connect to {self.base_url}: {exc}", reason="unreachable", url=self.base_url
+        )
 
     def _decode(self, method, path, response):
         try:
@@ -135,6 +160,7 @@ class BillingClient:
                 raise BillingHTTPError(
                     f"{method} {path} answered {response.status_code} without a JSON object",
                     status=response.status_code,
+                    reason="not_json",
                 )
             return document
         error = (document or {}).get("error") if isinstance(document, dict) else None
@@ -148,6 +174,8 @@ class BillingClient:
             status=response.status_code,
             code=code,
             details=details,
+            reason="refused",
+            remote_message=message,
         )
 
 
