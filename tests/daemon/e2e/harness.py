@@ -52,7 +52,8 @@ def answers(url):
         return False
 
 
-def odoo_addons_path(*extra):
+def odoo_addons_path(*extra, addons=ROOT / "addons"):
+    """The addons path of a server with ``addons`` (this checkout's), ``extra`` and Odoo's own."""
     code = (
         "import odoo.addons, pathlib; print(','.join(p for p in odoo.addons.__path__ "
         "if pathlib.Path(p, 'base').is_dir()))"
@@ -60,7 +61,7 @@ def odoo_addons_path(*extra):
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd="/"
     )
-    return ",".join([str(ROOT / "addons"), *map(str, extra), result.stdout.strip()])
+    return ",".join([str(addons), *map(str, extra), result.stdout.strip()])
 
 
 # ---------------------------------------------------------------------------------------------

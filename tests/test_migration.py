@@ -1,0 +1,158 @@
+"""Updating the addon from 18.0.1.0.0 keeps each company's drift report and what hangs on it.
+
+Up to 18.0.1.0.0 the last reconcile's drift lived on the event cursor, with the managers'
+activities about it; 18.0.1.0.1 moved it to ``tektoro.billing.drift``
+(``migrations/18.0.1.0.1/post-migrate.py``). This installs 18.0.1.0.0 from this checkout's git
+history, reports persistent drift there, updates to the code of the checkout and checks that the
+report, the activities and the messages carried over, and that the next report brings the same
+activity up to date.
+"""
+
+import io
+import json
+import subprocess
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+from daemon.e2e.harness import ODOO_MISSING, ROOT, SKIP_REASON, odoo_addons_path
+
+pytestmark = pytest.mark.skipif(ODOO_MISSING, reason=SKIP_REASON)
+
+# The last commit whose addon is 18.0.1.0.0.
+RELEASE_18_0_1_0_0 = "7251719"
+
+# Run inside Odoo: ``python -c SCRIPT database addons_path``; prints one JSON document.
+PREAMBLE = r"""
+import json, sys
+import odoo
+from odoo.tools import config
+
+database, addons_path = sys.argv[1:3]
+config.parse_config([f"--addons-path={addons_path}", f"--database={database}"])
+registry = odoo.modules.registry.Registry(database)
+DRIFT = [{"kind": "paid_outside", "reference": "TFT-00001", "billing_id": "inv_1",
+          "detail": "paid in billing, sent in Odoo"}]
+"""
+
+REPORT_ON_18_0_1_0_0 = PREAMBLE + r"""
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    company = env.ref("base.main_company")
+    company.write({"tektoro_billing_url": "http://billing.invalid",
+                   "tektoro_billing_api_key": "sk_migration"})
+    sync = env["tektoro.billing.sync"]
+    sync.report_drift(company.id, DRIFT)
+    sync.report_drift(company.id, DRIFT)  # seen twice in a row: the managers get an activity
+    cursor = env["tektoro.billing.cursor"].search([("company_id", "=", company.id)])
+    cursor.message_post(body="Checked with finance: the payment is real.")
+    print(json.dumps({
+        "company_id": company.id,
+        "drift_count": cursor.drift_count,
+        "drift_keys": cursor.drift_keys,
+        "activity_ids": cursor.activity_ids.ids,
+        "message_ids": cursor.message_ids.ids,
+        "follower_ids": cursor.message_follower_ids.ids,
+    }))
+"""
+
+READ_AFTER_UPDATE = PREAMBLE + r"""
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    company = env.ref("base.main_company")
+    drift = env["tektoro.billing.drift"].search([("company_id", "=", company.id)])
+    moved = {
+        "drift_count": drift.drift_count,
+        "drift_keys": drift.drift_keys,
+        "activity_ids": drift.activity_ids.ids,
+        "message_ids": drift.message_ids.ids,
+        "follower_ids": drift.message_follower_ids.ids,
+    }
+    left_on_cursors = env["mail.activity"].search_count(
+        [("res_model", "=", "tektoro.billing.cursor")]
+    )
+    old_columns = odoo.tools.sql.column_exists(cr, "tektoro_billing_cursor", "drift_keys")
+    env["tektoro.billing.sync"].report_drift(company.id, DRIFT)
+    print(json.dumps({
+        "version": env.ref("base.module_tektoro_invoicing").latest_version,
+        "moved": moved,
+        "left_on_cursors": left_on_cursors,
+        "old_columns": old_columns,
+        "activity_ids_after_next_report": drift.activity_ids.ids,
+    }))
+"""
+
+
+def _old_addons(workdir):
+    """The addon as released in 18.0.1.0.0, taken from this checkout's git history."""
+    archive = subprocess.run(
+        ["git", "archive", RELEASE_18_0_1_0_0, "addons/tektoro_invoicing"],
+        cwd=ROOT,
+        capture_output=True,
+        check=False,
+    )
+    if archive.returncode:
+        pytest.skip(
+            f"the migration test needs this checkout's git history (commit {RELEASE_18_0_1_0_0})"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(workdir, filter="data")
+    return Path(workdir) / "addons"
+
+
+def _odoo(database, addons_path, data_dir, *options):
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests" / "daemon" / "e2e" / "run_odoo.py"),
+            f"--addons-path={addons_path}",
+            f"--database={database}",
+            f"--data-dir={data_dir}",
+            "--without-demo=all",
+            "--max-cron-threads=0",
+            "--http-port=0",
+            "--log-level=warn",
+            "--stop-after-init",
+            *options,
+        ],
+        check=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def _orm(script, database, addons_path):
+    result = subprocess.run(
+        [sys.executable, "-c", script, database, addons_path],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+        timeout=300,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_update_from_18_0_1_0_0_moves_drift_reports_with_their_activities(tmp_path):
+    old_path = odoo_addons_path(addons=_old_addons(tmp_path / "old"))
+    new_path = odoo_addons_path()
+    database = f"tektoro_migration_{uuid.uuid4().hex[:8]}"
+    data_dir = tmp_path / "odoo-data"
+    try:
+        _odoo(database, old_path, data_dir, "--init=tektoro_invoicing")
+        before = _orm(REPORT_ON_18_0_1_0_0, database, old_path)
+        assert before["drift_count"] == 1 and before["activity_ids"], before
+
+        _odoo(database, new_path, data_dir, "--update=tektoro_invoicing")
+        after = _orm(READ_AFTER_UPDATE, database, new_path)
+    finally:
+        subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
+
+    assert after["version"] == "18.0.1.0.1"
+    assert after["moved"] == {key: before[key] for key in after["moved"]}
+    assert after["left_on_cursors"] == 0
+    assert not after["old_columns"]
+    # The drift persists at the next reconcile: the same activities, brought up to date.
+    assert after["activity_ids_after_next_report"] == before["activity_ids"]
