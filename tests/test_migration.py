@@ -13,18 +13,17 @@ import json
 import subprocess
 import sys
 import tarfile
-import uuid
 from pathlib import Path
 
 import pytest
-from daemon.e2e.harness import ODOO_MISSING, ROOT, SKIP_REASON, odoo_addons_path
+from daemon.e2e.harness import ODOO_MISSING, ROOT, SKIP_REASON, OdooServer
 
 pytestmark = pytest.mark.skipif(ODOO_MISSING, reason=SKIP_REASON)
 
 # The last commit whose addon is 18.0.1.0.0.
 RELEASE_18_0_1_0_0 = "7251719"
 
-# Run inside Odoo: ``python -c SCRIPT database addons_path``; prints one JSON document.
+# Scripts run inside Odoo after PREAMBLE (``python -c``); each prints one JSON document.
 PREAMBLE = r"""
 import json, sys
 import odoo
@@ -37,7 +36,7 @@ DRIFT = [{"kind": "paid_outside", "reference": "TFT-00001", "billing_id": "inv_1
           "detail": "paid in billing, sent in Odoo"}]
 """
 
-REPORT_ON_18_0_1_0_0 = PREAMBLE + r"""
+REPORT_ON_18_0_1_0_0 = r"""
 with registry.cursor() as cr:
     env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
     company = env.ref("base.main_company")
@@ -58,7 +57,7 @@ with registry.cursor() as cr:
     }))
 """
 
-READ_AFTER_UPDATE = PREAMBLE + r"""
+READ_AFTER_UPDATE = r"""
 with registry.cursor() as cr:
     env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
     company = env.ref("base.main_company")
@@ -102,30 +101,9 @@ def _old_addons(workdir):
     return Path(workdir) / "addons"
 
 
-def _odoo(database, addons_path, data_dir, *options):
-    subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "tests" / "daemon" / "e2e" / "run_odoo.py"),
-            f"--addons-path={addons_path}",
-            f"--database={database}",
-            f"--data-dir={data_dir}",
-            "--without-demo=all",
-            "--max-cron-threads=0",
-            "--http-port=0",
-            "--log-level=warn",
-            "--stop-after-init",
-            *options,
-        ],
-        check=True,
-        cwd=ROOT,
-        timeout=600,
-    )
-
-
-def _orm(script, database, addons_path):
+def _orm(script, server):
     result = subprocess.run(
-        [sys.executable, "-c", script, database, addons_path],
+        [sys.executable, "-c", PREAMBLE + script, server.database, server.addons_path()],
         capture_output=True,
         text=True,
         check=True,
@@ -136,19 +114,17 @@ def _orm(script, database, addons_path):
 
 
 def test_update_from_18_0_1_0_0_moves_drift_reports_with_their_activities(tmp_path):
-    old_path = odoo_addons_path(addons=_old_addons(tmp_path / "old"))
-    new_path = odoo_addons_path()
-    database = f"tektoro_migration_{uuid.uuid4().hex[:8]}"
-    data_dir = tmp_path / "odoo-data"
+    server = OdooServer(tmp_path, addons=_old_addons(tmp_path / "old"))
     try:
-        _odoo(database, old_path, data_dir, "--init=tektoro_invoicing")
-        before = _orm(REPORT_ON_18_0_1_0_0, database, old_path)
+        server.install()
+        before = _orm(REPORT_ON_18_0_1_0_0, server)
         assert before["drift_count"] == 1 and before["activity_ids"], before
 
-        _odoo(database, new_path, data_dir, "--update=tektoro_invoicing")
-        after = _orm(READ_AFTER_UPDATE, database, new_path)
+        server.addons = ROOT / "addons"
+        server.update()
+        after = _orm(READ_AFTER_UPDATE, server)
     finally:
-        subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
+        server.stop()
 
     assert after["version"] == "18.0.1.0.1"
     assert after["moved"] == {key: before[key] for key in after["moved"]}

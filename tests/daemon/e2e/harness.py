@@ -73,10 +73,11 @@ class OdooServer:
 
     ``workers`` > 0 runs Odoo's prefork server: each request in a process of its own, as in
     production, so concurrent RPC calls really run in parallel transactions. ``extra_addons``
-    are test-only addon directories (never shipped) installed beside the addon.
+    are test-only addon directories (never shipped) installed beside the addon. ``addons`` is
+    the directory the addon comes from (this checkout's, or an older release's).
     """
 
-    def __init__(self, workdir, workers=0, extra_addons=()):
+    def __init__(self, workdir, workers=0, extra_addons=(), addons=ROOT / "addons"):
         self.database = f"tektoro_e2e_{os.getpid()}_{uuid.uuid4().hex[:6]}"
         self.port = free_port()
         self.gevent_port = free_port()
@@ -85,6 +86,7 @@ class OdooServer:
         self.log_path = Path(workdir) / "odoo.log"
         self.workers = workers
         self.extra_addons = [Path(path) for path in extra_addons]
+        self.addons = Path(addons)
         self._process = None
 
     def _command(self, *extra):
@@ -112,12 +114,18 @@ class OdooServer:
         ]
 
     def install(self):
-        modules = ",".join([MODULE, *(path.name for path in self.extra_addons)])
+        self._run_once(f"--init={self._modules()}")
+
+    def update(self):
+        """Update the addon to the code of ``self.addons``, as an upgrade does."""
+        self._run_once(f"--update={self._modules()}")
+
+    def _modules(self):
+        return ",".join([MODULE, *(path.name for path in self.extra_addons)])
+
+    def _run_once(self, *options):
         subprocess.run(
-            self._command(f"--init={modules}", "--stop-after-init"),
-            check=True,
-            cwd=ROOT,
-            timeout=600,
+            self._command(*options, "--stop-after-init"), check=True, cwd=ROOT, timeout=600
         )
 
     def start(self):
@@ -127,7 +135,7 @@ class OdooServer:
         return self
 
     def addons_path(self):
-        return odoo_addons_path(*(path.parent for path in self.extra_addons))
+        return odoo_addons_path(*(path.parent for path in self.extra_addons), addons=self.addons)
 
     def kill(self):
         """SIGKILL the server and its workers at once, as a crash or an OOM kill would."""
