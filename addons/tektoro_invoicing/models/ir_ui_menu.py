@@ -13,7 +13,7 @@ class IrUiMenu(models.Model):
         """Hide the invoices menu unless one of the user's companies has invoices turned on.
 
         This is the answer wherever the current company is unknown (menus are cached per user);
-        in the web client, ``load_menus`` narrows it to the company shown.
+        ``load_menus`` narrows it to the company shown (see ``_tektoro_shown_company``).
         """
         res = super()._load_menus_blacklist()
         menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
@@ -23,8 +23,8 @@ class IrUiMenu(models.Model):
 
     @api.model
     def load_menus(self, debug):
-        """The menus, without the invoices menu when the company the web client shows has
-        invoices turned off (switching company reloads the page, and with it the menus)."""
+        """The menus, without the invoices menu when the company the caller shows has invoices
+        turned off (in the web client, switching company reloads the page and its menus)."""
         menus = super().load_menus(debug)
         menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
         company = self._tektoro_shown_company()
@@ -34,8 +34,12 @@ class IrUiMenu(models.Model):
 
     @api.model
     def _tektoro_shown_company(self):
-        """The company the web client shows: the first of its ``cids`` cookie, if the user may
-        use it, else the user's default company. None outside a web request."""
+        """The company the caller shows: the first of the context's ``allowed_company_ids``, as
+        an RPC caller gives them; in a web request without them, the first of the web client's
+        ``cids`` cookie if the user may use it, else the user's default company. None when
+        there is neither."""
+        if self.env.context.get("allowed_company_ids"):
+            return self.env.company
         if not request:
             return None
         user = self.env.user

@@ -240,3 +240,18 @@ class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
         self.office.company_id = flagless
         self.assertNotIn(invoice_menu, self.menus("999999"))
         self.assertIn(invoice_menu, self.menus(str(self.company.id)))
+
+    def test_menu_follows_the_company_an_rpc_caller_gives(self):
+        flagless = self.env["res.company"].create({"name": "Flagless Ltd"})
+        self.office.company_ids |= flagless
+        self.company.tektoro_invoices_enabled = True
+        invoice_menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id
+        Menu = self.env["ir.ui.menu"].with_user(self.office)
+
+        def menus(*company_ids):
+            return Menu.with_context(allowed_company_ids=list(company_ids)).load_menus(False)
+
+        self.assertIn(invoice_menu, menus(self.company.id, flagless.id))
+        self.assertNotIn(invoice_menu, menus(flagless.id, self.company.id))
+        with self.assertRaises(AccessError):
+            menus(self.env["res.company"].create({"name": "Not Hers"}).id)
