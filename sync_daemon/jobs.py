@@ -255,7 +255,7 @@ class _ReconcileRun:
         return self._remote[account]
 
     def _sharing(self, config):
-        """The companies on this company's billing account, itself included, by company id."""
+        """The companies on this company's billing account, itself included."""
         return [other for other in self._configs if self._account(other) == self._account(config)]
 
     def neighbours(self, config):
@@ -268,11 +268,12 @@ class _ReconcileRun:
         ]
 
     def answers_for_unheld(self, config):
-        """Whether this company reports a given billing invoice that no company holds.
+        """A test, for one billing invoice that no company holds: does this company report it?
 
         One company per invoice: the one whose invoice prefix begins the reference
-        (``<prefix>-...``; a prefix has no hyphen), or else the account's first company. Without
-        this rule every company on the account would report the same invoice.
+        (``<prefix>-...``; a prefix has no hyphen), or else the account's first company (the
+        lowest id). Without this rule every company on the account would report the same
+        invoice.
         """
         sharing = self._sharing(config)
         owner_by_prefix = {}
