@@ -27,8 +27,9 @@ class IrUiMenu(models.Model):
         turned off (in the web client, switching company reloads the page and its menus)."""
         menus = super().load_menus(debug)
         menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
-        company = self._tektoro_shown_company()
-        if not (menu and menu.id in menus and company) or company.tektoro_invoices_enabled:
+        if not (menu and menu.id in menus):
+            return menus
+        if self._tektoro_shown_company().tektoro_invoices_enabled:
             return menus
         return self._tektoro_without_menu(menus, menu.id)
 
@@ -36,12 +37,10 @@ class IrUiMenu(models.Model):
     def _tektoro_shown_company(self):
         """The company the caller shows: the first of the context's ``allowed_company_ids``, as
         an RPC caller gives them; in a web request without them, the first of the web client's
-        ``cids`` cookie if the user may use it, else the user's default company. None when
-        there is neither."""
-        if self.env.context.get("allowed_company_ids"):
+        ``cids`` cookie if the user may use it; otherwise (an Odoo shell, a cron, a cookie that
+        names no company of the user's) the user's default company."""
+        if self.env.context.get("allowed_company_ids") or not request:
             return self.env.company
-        if not request:
-            return None
         user = self.env.user
         first = re.split(r"[-,]", request.cookies.get("cids") or "")[0]
         if first.isdigit() and int(first) in user.company_ids.ids:

@@ -255,3 +255,40 @@ class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
         self.assertNotIn(invoice_menu, menus(flagless.id, self.company.id))
         with self.assertRaises(AccessError):
             menus(self.env["res.company"].create({"name": "Not Hers"}).id)
+
+    def test_without_a_request_or_companies_the_default_company_decides(self):
+        """An Odoo shell or a server action calls ``load_menus`` with neither a web request nor
+        ``allowed_company_ids``: the user's default company is the one shown."""
+        flagless = self.env["res.company"].create({"name": "Flagless Ltd"})
+        self.office.company_ids |= flagless
+        self.company.tektoro_invoices_enabled = True
+        invoice_menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id
+        Menu = self.env["ir.ui.menu"].with_user(self.office).with_context({})
+
+        self.assertIn(invoice_menu, Menu.load_menus(False))
+        self.office.company_id = flagless
+        self.assertNotIn(invoice_menu, Menu.load_menus(False))
+
+    def test_an_app_left_empty_leaves_the_home_screen(self):
+        """Removing the invoices menu prunes every menu it leaves empty, up to the app itself."""
+        act = "ir.actions.act_window,7"
+        menus = {
+            "root": {"id": False, "parent_id": [-1, ""], "children": [1, 9]},
+            1: {"id": 1, "parent_id": False, "children": [2], "action": False},
+            2: {"id": 2, "parent_id": [1, "App"], "children": [3], "action": False},
+            3: {"id": 3, "parent_id": [2, "App/Invoicing"], "children": [], "action": act},
+            9: {"id": 9, "parent_id": False, "children": [], "action": act},
+        }
+        without = self.env["ir.ui.menu"]._tektoro_without_menu
+        pruned = without(menus, 3)
+        self.assertEqual(set(pruned), {"root", 9})
+        self.assertEqual(pruned["root"]["children"], [9])
+        self.assertEqual(menus["root"]["children"], [1, 9], "load_menus' cached answer is kept")
+        self.assertEqual(menus[1]["children"], [2])
+
+        # A parent that keeps another entry, or opens something itself, stays.
+        menus[2]["children"] = [3, 4]
+        menus[4] = {"id": 4, "parent_id": [2, "App/Invoicing"], "children": [], "action": act}
+        self.assertEqual(without(menus, 3)[2]["children"], [4])
+        menus[2].update(children=[3], action=act)
+        self.assertEqual(set(without(menus, 3)), {"root", 1, 2, 4, 9})
