@@ -263,7 +263,8 @@ class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
         self.office.company_ids |= flagless
         self.company.tektoro_invoices_enabled = True
         invoice_menu = self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id
-        Menu = self.env["ir.ui.menu"].with_user(self.office).with_context({})
+        Menu = self.env["ir.ui.menu"].with_user(self.office)
+        self.assertNotIn("allowed_company_ids", Menu.env.context)
 
         self.assertIn(invoice_menu, Menu.load_menus(False))
         self.office.company_id = flagless
