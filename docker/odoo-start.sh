@@ -4,8 +4,9 @@
 set -euo pipefail
 db_args=(--db_host="${HOST:-db}" --db_user="${USER:-odoo}" --db_password="${PASSWORD:-odoo}")
 
-odoo "${db_args[@]}" --database=tektoro --init=tektoro_invoicing --without-demo=False \
-    --stop-after-init --no-http
+# A new database gets demo data by default. No --without-demo here: on Odoo 18's command line any
+# value of it, "False" included, turns demo data off.
+odoo "${db_args[@]}" --database=tektoro --init=tektoro_invoicing --stop-after-init --no-http
 
 odoo shell "${db_args[@]}" --database=tektoro --no-http <<'PY'
 import os

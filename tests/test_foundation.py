@@ -3,9 +3,13 @@ manifest and the installed console scripts. No Docker engine runs here, so the C
 checked by reading it."""
 
 import ast
+import importlib.util
+import json
 import re
+import shlex
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,9 +47,32 @@ def test_compose_odoo_is_the_official_image_with_the_addon_installed(compose):
     assert "8069:8069" in odoo["ports"]
     start = ROOT / "docker" / "odoo-start.sh"
     assert f"./{start.relative_to(ROOT)}:/usr/local/bin/{odoo['command'][0]}:ro" in odoo["volumes"]
-    script = start.read_text()
-    assert "--init=tektoro_invoicing --without-demo=False" in script
+    assert "--init=tektoro_invoicing" in _install_options(start.read_text())
     assert odoo["environment"]["TEKTORO_BILLING_URL"] == "http://billing:8070"
+
+
+def _install_options(text):
+    """The options of the first ``odoo`` command in ``text``, but the database connection and
+    the addons path (shell expansions)."""
+    lines = re.sub(r"\\\n", " ", text).splitlines()
+    command = next(line.strip() for line in lines if line.strip().startswith("odoo "))
+    return [word for word in shlex.split(command)[1:] if "$" not in word]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("odoo") is None, reason="needs Odoo importable")
+@pytest.mark.parametrize("where", ["docker/odoo-start.sh", "README.md"])
+def test_the_install_commands_load_the_demo_data_the_readme_logs_in_with(where):
+    """Odoo's own option parser decides. ``--without-demo=False`` on the command line (as both
+    once said) gives a database without the demo users."""
+    code = (
+        "import json, sys; from odoo.tools import config; config.parse_config(sys.argv[1:]); "
+        "print(json.dumps(sorted(config['demo'])))"
+    )
+    options = _install_options((ROOT / where).read_text())
+    parsed = subprocess.run(
+        [sys.executable, "-c", code, *options], capture_output=True, text=True, check=True
+    )
+    assert json.loads(parsed.stdout) == ["tektoro_invoicing"], options
 
 
 def test_compose_odoo_and_sandbox_share_one_api_key(compose):
