@@ -72,6 +72,15 @@ tours.add("tektoro_master_invoice_create_submit_tour", {
             trigger: ".o_form_view .o_field_widget[name=ticket_count]:contains(2)",
         },
         {
+            content: "It shows the period it covers",
+            trigger:
+                ".o_form_view .o_field_daterange[name=date_from]:contains(01/01/2020):contains(01/31/2020)",
+        },
+        {
+            content: "No client was chosen: it says it covers them all",
+            trigger: ".o_form_view div[name=client_filter]:contains(All clients)",
+        },
+        {
             content: "Submit it",
             trigger: ".o_form_view .o_statusbar_buttons button[name=action_submit]",
             run: "click",
