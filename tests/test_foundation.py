@@ -3,7 +3,6 @@ manifest and the installed console scripts. No Docker engine runs here, so the C
 checked by reading it."""
 
 import ast
-import importlib.util
 import json
 import re
 import shlex
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from daemon.e2e.harness import ODOO_MISSING
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = ROOT / "addons" / "tektoro_invoicing"
@@ -59,7 +59,7 @@ def _install_options(text):
     return [word for word in shlex.split(command)[1:] if "$" not in word]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("odoo") is None, reason="needs Odoo importable")
+@pytest.mark.skipif(ODOO_MISSING, reason="asks Odoo's option parser: Odoo is not importable")
 @pytest.mark.parametrize("where", ["docker/odoo-start.sh", "README.md"])
 def test_the_install_commands_load_the_demo_data_the_readme_logs_in_with(where):
     """Odoo's own option parser decides. ``--without-demo=False`` on the command line (as both
