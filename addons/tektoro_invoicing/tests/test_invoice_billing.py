@@ -105,6 +105,9 @@ class TestInvoicePush(BillingCase):
     def test_connection_reset_is_unknown_and_retry_resolves_it(self):
         invoice = self.invoice_with_fault(CREATE, "reset_after")
         self.assertRecordValues(invoice, [{"billing_state": "unknown"}])
+        self.assertIn(
+            f"(the connection to {self.sandbox.url} broke before an answer)", invoice.billing_error
+        )
         invoice.action_retry_push()
         self.assertRecordValues(invoice, [{"billing_state": "synced"}])
         self.assert_remote(invoice)
