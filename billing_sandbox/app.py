@@ -74,10 +74,7 @@ class RequestLog:
 
     def process_response(self, req, resp, resource, req_succeeded):
         elapsed_ms = (time.monotonic() - req.context.get("started", time.monotonic())) * 1000
-        if req.context.get("connection_reset"):
-            outcome = "reset"
-        else:
-            outcome = falcon.code_to_http_status(resp.status)[:3]
+        outcome = req.context.get("connection_fault") or falcon.code_to_http_status(resp.status)[:3]
         _logger.info("%s %s %s %.1fms", req.method, req.path, outcome, elapsed_ms)
 
 

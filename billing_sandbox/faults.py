@@ -8,9 +8,13 @@ tester out of clearing it). Each matching request uses up one unit of the first 
 left. Modes:
 
 - ``error_before``: answer ``status`` (default 503) without touching any data.
+- ``gateway_error``: answer ``status`` (default 502) with an HTML page instead of a JSON error,
+  as a proxy in front of the billing system does when it cannot reach it; no data is touched.
 - ``error_after``: handle the request (commit it), then answer ``status`` instead.
 - ``timeout_after``: handle the request, then hold the answer ``seconds`` (default 30).
 - ``reset_after``: handle the request, then reset the TCP connection: no response at all.
+- ``truncate_after``: handle the request, then send its status, its headers and only the first
+  half of its body, and close the connection: the answer arrives, cut short.
 - ``delay``: wait ``seconds`` (default 1), then handle the request normally.
 
 Faults live in the worker's memory: a restart clears them, never the data.
@@ -25,13 +29,30 @@ import threading
 from dataclasses import dataclass
 from decimal import Decimal
 
+import falcon
+
 from billing_sandbox.errors import ApiError, render_error
 from billing_sandbox.validation import Fields
 
 _logger = logging.getLogger(__name__)
 
-MODES = ("error_before", "error_after", "timeout_after", "reset_after", "delay")
+MODES = (
+    "error_before",
+    "gateway_error",
+    "error_after",
+    "timeout_after",
+    "reset_after",
+    "truncate_after",
+    "delay",
+)
 _DEFAULT_SECONDS = {"timeout_after": Decimal(30), "delay": Decimal(1)}
+_DEFAULT_STATUS = {"gateway_error": 502}
+# What nginx answers when its upstream is down, give or take the version line.
+_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n"
+    "<center><h1>{status}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
 _MATCH = re.compile(r"(\*|[A-Z]+) (/\S*)")
 MAX_FAULTS = 100
 
@@ -84,7 +105,7 @@ def _parse_fault(fields):
         path_prefix=path_prefix,
         mode=mode,
         count=fields.integer("count", 1, 1, 1_000_000),
-        status=fields.integer("status", 503, 400, 599),
+        status=fields.integer("status", _DEFAULT_STATUS.get(mode, 503), 400, 599),
         seconds=_DEFAULT_SECONDS.get(mode, Decimal(0)) if seconds is None else seconds,
     )
     fields.finish()
@@ -145,6 +166,11 @@ class FaultMiddleware:
         req.context.fault = fault
         if fault.mode == "error_before":
             raise fault.error()
+        if fault.mode == "gateway_error":
+            resp.status = fault.status
+            resp.content_type = falcon.MEDIA_HTML
+            resp.text = _GATEWAY_PAGE.format(status=falcon.code_to_http_status(fault.status))
+            resp.complete = True
         if fault.mode == "delay":
             self._registry.pause(fault.seconds)
 
@@ -158,7 +184,10 @@ class FaultMiddleware:
             self._registry.pause(fault.seconds)
         elif fault.mode == "reset_after":
             reset_connection(req.env["gunicorn.socket"])
-            req.context.connection_reset = True
+            req.context.connection_fault = "reset"
+        elif fault.mode == "truncate_after":
+            truncate_response(req.env["gunicorn.socket"], resp)
+            req.context.connection_fault = "truncated"
 
 
 def reset_connection(sock):
@@ -169,8 +198,30 @@ def reset_connection(sock):
     socket, and closing the duplicate with a zero linger time sends the RST. Gunicorn's attempt
     to write the response then fails on the unconnected socket, which it treats as a client gone.
     """
-    connection = sock.dup()
+    connection = _take_over(sock)
     connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    connection.close()
+
+
+def truncate_response(sock, resp):
+    """Send the response's status, headers and half its body, then close the connection.
+
+    The Content-Length announces the whole body, so the client sees an answer that stops short
+    (an orderly close, not a reset). Gunicorn is left an unconnected socket, as for a reset.
+    """
+    body = resp.render_body() or b""
+    headers = {**resp.headers, "content-type": resp.content_type, "content-length": len(body)}
+    head = f"HTTP/1.1 {falcon.code_to_http_status(resp.status)}\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in headers.items()
+    )
+    connection = _take_over(sock)
+    with connection:
+        connection.sendall(head.encode("latin-1") + b"\r\n" + body[: len(body) // 2])
+
+
+def _take_over(sock):
+    """The client's connection, duplicated; gunicorn's descriptor now holds a dead socket."""
+    connection = sock.dup()
     with socket.socket(sock.family, socket.SOCK_STREAM) as placeholder:
         os.dup2(placeholder.fileno(), sock.fileno())
-    connection.close()
+    return connection

@@ -107,6 +107,46 @@ def test_reset_after_commits_then_resets_the_connection(billing_sandbox, billing
     assert "Traceback" not in billing_sandbox.log()
 
 
+def test_gateway_error_answers_an_html_page_and_changes_nothing(
+    billing_sandbox, billing_client, inject
+):
+    inject({"match": CREATE, "mode": "gateway_error"})
+    key, body = unique_key(), invoice_body()
+
+    failed = create_invoice(billing_client, billing_sandbox, body, key)
+
+    # What a proxy in front of the API answers: its own page, not the API's JSON error.
+    assert failed.status_code == 502
+    assert failed.headers["Content-Type"].startswith("text/html")
+    assert "<h1>502 Bad Gateway</h1>" in failed.text
+    assert find_by_reference(billing_client, billing_sandbox, body["reference"]) == []
+    assert create_invoice(billing_client, billing_sandbox, body, key).status_code == 201
+
+
+def test_truncate_after_commits_then_cuts_the_answer_short(billing_sandbox, billing_client, inject):
+    inject({"match": CREATE, "mode": "truncate_after"})
+    key, body = unique_key(), invoice_body()
+    url = billing_sandbox.url + "/v1/invoices"
+
+    # Read raw, so the test sees what came over the wire whatever the client library makes of it.
+    with billing_client.post(
+        url, json=body, headers={"Idempotency-Key": key}, stream=True, timeout=5
+    ) as cut:
+        announced = int(cut.headers["Content-Length"])
+        received = b"".join(iter(lambda: cut.raw.read(announced, decode_content=False), b""))
+
+    assert cut.status_code == 201
+    assert cut.headers["Content-Type"] == "application/json"
+    assert 0 < len(received) == announced // 2
+    [stored] = find_by_reference(billing_client, billing_sandbox, body["reference"])
+    retried = create_invoice(billing_client, billing_sandbox, body, key)
+    assert retried.headers["Idempotent-Replayed"] == "true"
+    assert len(retried.content) == announced
+    assert retried.content[: len(received)] == received
+    assert retried.json()["id"] == stored["id"]
+    assert "Traceback" not in billing_sandbox.log()
+
+
 def _wrapped(error):
     """The exceptions a requests error wraps: urllib3 carries them in ``args``."""
     yield error
