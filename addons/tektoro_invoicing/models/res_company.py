@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -81,9 +83,21 @@ class ResCompany(models.Model):
     def _check_tektoro_billing_url(self):
         for company in self:
             url = company.tektoro_billing_url
-            if url and not url.startswith(("http://", "https://")):
+            if url and not _is_http_url(url):
                 raise ValidationError(
-                    _("The billing system URL must start with http:// or https://.")
+                    _(
+                        "The billing system URL must start with http:// or https:// and name a "
+                        "host, without spaces: https://billing.example.com, for example."
+                    )
+                )
+
+    @api.constrains("tektoro_billing_api_key")
+    def _check_tektoro_billing_api_key(self):
+        for company in self:
+            key = company.tektoro_billing_api_key
+            if key and _has_blanks(key):
+                raise ValidationError(
+                    _("The billing API key must be one word, without spaces or line breaks.")
                 )
 
     def cache_invalidation_fields(self):
@@ -131,3 +145,20 @@ class ResCompany(models.Model):
             company.tektoro_billing_api_key,
             company.tektoro_billing_timeout,
         )
+
+
+def _is_http_url(url):
+    """True for an http(s) URL with a host (and a valid port, if any) that requests can send to."""
+    if _has_blanks(url):
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # a port that is not a number in range raises ValueError too
+    except ValueError:  # such as an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+
+
+def _has_blanks(text):
+    """Spaces, line breaks or other characters that cannot go into an HTTP request line."""
+    return any(char.isspace() or not char.isprintable() for char in text)

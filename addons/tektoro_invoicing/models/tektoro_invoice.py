@@ -77,8 +77,8 @@ class TektoroInvoice(models.Model):
         copy=False,
         index=True,
         help="Local: no billing system is configured. Failed: the billing system refused the "
-        "invoice or could not be reached. Unknown: it did not answer, so it may have the invoice; "
-        "Retry looks it up before pushing again.",
+        "invoice or could not be reached. Unknown: its answer did not come through, so it may "
+        "have the invoice; Retry looks it up before pushing again.",
     )
     billing_error = fields.Text(readonly=True, copy=False)
     billing_key = fields.Char(
@@ -420,8 +420,8 @@ class TektoroInvoice(models.Model):
         reason = self._billing_reason(error)
         if outcome == "unknown":
             message = _(
-                "The billing system did not answer, so it may or may not have this invoice. "
-                "Retry looks it up before pushing again. (%s)",
+                "The billing system's answer did not come through, so it may or may not have "
+                "this invoice. Retry looks it up before pushing again. (%s)",
                 reason,
             )
         else:
@@ -438,7 +438,10 @@ class TektoroInvoice(models.Model):
         if error.reason == "unreachable":
             return _("could not connect to %(url)s", url=params["url"])
         if error.reason == "not_sent":
-            return _("the request could not be sent")
+            return _(
+                "the request could not be sent: check the billing system URL and API key in the "
+                "settings"
+            )
         if error.reason == "no_answer":
             return _(
                 "no answer from %(url)s within %(seconds)s s",
@@ -446,9 +449,15 @@ class TektoroInvoice(models.Model):
                 seconds=params["seconds"],
             )
         if error.reason == "connection_broken":
-            return _("the connection to %(url)s broke before an answer", url=params["url"])
+            return _(
+                "the connection to %(url)s broke before the whole answer came", url=params["url"]
+            )
         if error.reason == "not_json":
-            return _("it answered %(status)s without a JSON object", status=error.status)
+            return _(
+                "its answer, %(status)s %(phrase)s, was not the JSON the Billing API sends",
+                status=error.status,
+                phrase=error.params["phrase"],
+            )
         if error.reason == "refused":
             return _(
                 "it answered %(status)s %(code)s: %(message)s",
@@ -510,6 +519,7 @@ class TektoroInvoice(models.Model):
                     invoice.name,
                 )
             )
+        cancel_sent = False
         try:
             with company._tektoro_billing_client() as client:
                 billing_id = invoice.billing_id
@@ -527,6 +537,7 @@ class TektoroInvoice(models.Model):
                             )
                         )
                     billing_id = invoice.billing_id
+                cancel_sent = True
                 client.cancel_invoice(billing_id)
         except BillingConflict as exc:
             if exc.code == "invoice_paid":
@@ -539,10 +550,21 @@ class TektoroInvoice(models.Model):
                 ) from None
             raise self._cancel_error(exc) from None
         except BillingError as exc:
-            raise self._cancel_error(exc) from None
+            raise self._cancel_error(exc, cancel_sent) from None
 
-    def _cancel_error(self, error):
+    def _cancel_error(self, error, cancel_sent=False):
         _logger.warning("Cancelling invoice %s in the billing system failed: %s", self.name, error)
+        if cancel_sent and error.outcome == "unknown":
+            return UserError(
+                _(
+                    "Cannot cancel %(invoice)s yet: the billing system's answer did not come "
+                    "through (%(reason)s), so it may have cancelled it there. Nothing was changed "
+                    "here; cancel again to settle it: the billing system takes a second "
+                    "cancellation of the same invoice as the first.",
+                    invoice=self.name,
+                    reason=self._billing_reason(error),
+                )
+            )
         return UserError(
             _(
                 "Cannot cancel %(invoice)s: the billing system did not confirm the cancellation "

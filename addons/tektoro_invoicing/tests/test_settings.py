@@ -61,15 +61,38 @@ class TestCompanySettings(TektoroCase):
         )
 
     def test_bad_values_are_refused(self):
-        bad_values = {
-            "tektoro_invoice_prefix": "TF T",
-            "tektoro_default_tax_rate": -1,
-            "tektoro_billing_timeout": 0,
-            "tektoro_billing_url": "ftp://billing",
-        }
-        for field, value in bad_values.items():
-            with self.subTest(field=field), self.assertRaises(ValidationError):
-                self.company.write({field: value})
+        bad_values = [
+            ("tektoro_invoice_prefix", "TF T"),
+            ("tektoro_default_tax_rate", -1),
+            ("tektoro_billing_timeout", 0),
+            ("tektoro_billing_url", "ftp://billing"),
+            # Each of these a request could not even be sent to.
+            ("tektoro_billing_url", "http://"),
+            ("tektoro_billing_url", "https://billing example.com"),
+            ("tektoro_billing_url", "http://[::1"),
+            ("tektoro_billing_url", "http://billing:port"),
+            ("tektoro_billing_url", "http://billing:70000"),
+            ("tektoro_billing_url", "https://billing.example.com\n"),
+            ("tektoro_billing_api_key", "sk_live one"),
+            ("tektoro_billing_api_key", "sk_live\nX-Other: header"),
+            ("tektoro_billing_api_key", "sk_live\x00"),
+        ]
+        for field, value in bad_values:
+            with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
+                self.company.sudo().write({field: value})
+
+    def test_billing_urls_and_keys_that_work_are_taken(self):
+        for url, key in (
+            ("https://billing.example.com", "sk_live_0123456789abcdef"),
+            ("http://127.0.0.1:8070/", "sk-test.with:punctuation/+="),
+            ("http://[::1]:8070/api", "K"),
+        ):
+            with self.subTest(url=url):
+                company = self.company.sudo()
+                company.write({"tektoro_billing_url": url, "tektoro_billing_api_key": key})
+                self.assertRecordValues(
+                    company, [{"tektoro_billing_url": url, "tektoro_billing_api_key": key}]
+                )
 
 
 @tagged("post_install", "-at_install")

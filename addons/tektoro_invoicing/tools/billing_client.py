@@ -5,22 +5,24 @@ on it, so every failure is a :class:`BillingError` of one of three kinds:
 
 - :class:`BillingUnreachable`: nothing reached the billing system (connection refused, connect
   timeout). Nothing happened there; ``outcome`` is ``"failed"``.
-- :class:`BillingOutcomeUnknown`: the request was sent but no answer came back (read timeout,
-  connection reset). It may have been applied; ``outcome`` is ``"unknown"`` and the caller must
-  look before acting again.
-- :class:`BillingHTTPError`: the billing system answered with a 4xx/5xx; :class:`BillingConflict`
-  is its 409, whose ``code`` (``duplicate_reference``, ``idempotency_conflict``, ``invoice_paid``)
-  names the business rule that refused the request.
+- :class:`BillingOutcomeUnknown`: the request was sent but no usable answer came back (read
+  timeout, connection reset, an answer cut short, a success status without a JSON object). It
+  may have been applied; ``outcome`` is ``"unknown"`` and the caller must look before acting
+  again.
+- :class:`BillingHTTPError`: the billing system, or a proxy in front of it, answered with a
+  4xx/5xx; :class:`BillingConflict` is its 409, whose ``code`` (``duplicate_reference``,
+  ``idempotency_conflict``, ``invoice_paid``) names the business rule that refused the request.
 
 ``message`` is for logs: it carries the technical detail (the transport's own exception). For
 users, ``reason`` says what went wrong, and ``params`` its particulars, so that the caller can
 word it in the user's language:
 
 - ``unreachable`` (``url``): the connection was never made;
-- ``not_sent``: the request could not even be sent;
+- ``not_sent``: the request could not even be sent (a malformed URL or header);
 - ``no_answer`` (``url``, ``seconds``): sent, and no answer came within the timeout;
-- ``connection_broken`` (``url``): sent, and the connection broke before the answer;
-- ``not_json``: an answer that is not a JSON object (``status`` is the error's);
+- ``connection_broken`` (``url``): sent, and the connection broke before the whole answer came;
+- ``not_json`` (``phrase``): an answer without the JSON the API sends, such as a proxy's HTML
+  error page (``status`` is the answer's, ``phrase`` its reason phrase);
 - ``refused`` (``remote_message``): an error answer, with the error's ``status`` and ``code``.
 """
 
@@ -29,11 +31,16 @@ import logging
 from urllib.parse import quote
 
 import requests
+from requests.exceptions import ContentDecodingError, URLRequired
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError, NewConnectionError
 
 _logger = logging.getLogger(__name__)
 
 USER_AGENT = "tektoro-invoicing-odoo/18.0"
+
+# What requests raises before a byte is sent: a malformed URL, proxy URL or header value (the
+# ValueError subclasses: InvalidURL, MissingSchema, InvalidSchema, InvalidHeader, ...).
+_NEVER_SENT = (ValueError, URLRequired)
 
 
 class BillingError(Exception):
@@ -134,16 +141,24 @@ class BillingClient:
         except requests.ConnectionError as exc:
             if _never_connected(exc):
                 raise self._unreachable(exc) from exc
-            raise BillingOutcomeUnknown(
-                f"the connection to {self.base_url} broke before an answer: {exc}",
-                reason="connection_broken",
-                url=self.base_url,
-            ) from exc
+            raise self._broken(exc) from exc
+        except (requests.exceptions.ChunkedEncodingError, ContentDecodingError) as exc:
+            # The answer had begun: the request was sent, and may have been applied.
+            raise self._broken(exc) from exc
         except requests.RequestException as exc:
-            raise BillingUnreachable(
-                f"could not send the request: {exc}", reason="not_sent"
-            ) from exc
+            if isinstance(exc, _NEVER_SENT):
+                raise BillingUnreachable(
+                    f"could not send the request: {exc}", reason="not_sent"
+                ) from exc
+            raise BillingOutcomeUnknown(f"no usable answer from {self.base_url}: {exc}") from exc
         return self._decode(method, path, response)
+
+    def _broken(self, exc):
+        return BillingOutcomeUnknown(
+            f"the connection to {self.base_url} broke before the whole answer came: {exc}",
+            reason="connection_broken",
+            url=self.base_url,
+        )
 
     def _unreachable(self, exc):
         return BillingUnreachable(
@@ -155,23 +170,29 @@ class BillingClient:
             document = response.json()
         except ValueError:
             document = None
+        status = response.status_code
+        error_class = BillingConflict if status == 409 else BillingHTTPError
         if response.ok:
-            if not isinstance(document, dict):
-                raise BillingHTTPError(
-                    f"{method} {path} answered {response.status_code} without a JSON object",
-                    status=response.status_code,
-                    reason="not_json",
-                )
-            return document
-        error = (document or {}).get("error") if isinstance(document, dict) else None
-        error = error if isinstance(error, dict) else {}
-        code = error.get("code") or f"http_{response.status_code}"
+            if isinstance(document, dict):
+                return document
+            # A success status says the billing system acted; only its answer is unreadable.
+            error_class = BillingOutcomeUnknown
+        error = document.get("error") if isinstance(document, dict) else None
+        if response.ok or not isinstance(error, dict):
+            raise error_class(
+                f"{method} {path} answered {status} {response.reason} without a JSON "
+                f"{'object' if response.ok else 'error'}: {response.text[:200]!r}",
+                status=status,
+                code=f"http_{status}",
+                reason="not_json",
+                phrase=response.reason or "",
+            )
+        code = error.get("code") or f"http_{status}"
         message = error.get("message") or response.reason or "no message"
         details = {k: v for k, v in error.items() if k not in ("code", "message")}
-        error_class = BillingConflict if response.status_code == 409 else BillingHTTPError
         raise error_class(
-            f"{response.status_code} {code}: {message}",
-            status=response.status_code,
+            f"{status} {code}: {message}",
+            status=status,
             code=code,
             details=details,
             reason="refused",
