@@ -11,14 +11,18 @@ import logging
 from decimal import Decimal
 
 import requests
+from requests.exceptions import URLRequired
 
 from sync_daemon import __version__
-from sync_daemon.errors import BillingApiError, BillingUnavailable
+from sync_daemon.errors import BillingApiError, BillingMisconfigured, BillingUnavailable
 
 _logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 5.0
 LIST_PAGE_SIZE = 1000
+# What requests raises before sending anything: a malformed URL or header value (the ValueError
+# subclasses: InvalidURL, MissingSchema, InvalidHeader, ...). Sending again cannot help.
+_NEVER_SENT = (ValueError, URLRequired)
 
 
 class BillingClient:
@@ -82,7 +86,13 @@ class BillingClient:
         url = self.base_url + path
         try:
             response = self._session.request(method, url, params=params, timeout=self._timeout)
-        except (requests.ConnectionError, requests.Timeout) as exc:
+        except _NEVER_SENT as exc:
+            raise BillingMisconfigured(
+                f"{method} {url} cannot be sent ({exc}): check the company's billing system URL "
+                "and API key in Odoo"
+            ) from exc
+        except requests.RequestException as exc:
+            # Refused, timed out, reset, or an answer cut short: a read is safe to send again.
             raise BillingUnavailable(f"{method} {url}: {type(exc).__name__}") from exc
         if response.status_code >= 500 or response.status_code == 429:
             raise BillingUnavailable(f"{method} {url} answered {response.status_code}")

@@ -32,6 +32,10 @@ class BillingUnavailable(RetryableError):
     """The billing system did not answer, or answered with a 5xx."""
 
 
+class BillingMisconfigured(FatalError):
+    """The company's billing settings make a request that cannot be sent (a malformed URL)."""
+
+
 class BillingApiError(FatalError):
     """The billing system refused the request (4xx) with a stable error code."""
 

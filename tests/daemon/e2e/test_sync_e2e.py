@@ -66,6 +66,26 @@ def test_a_payment_in_billing_marks_the_invoice_paid(odoo_server, company):
     assert "billing-sync" not in result.stderr  # the password (equal to the login here)
 
 
+def test_reads_get_through_a_proxys_error_page_and_an_answer_cut_short(odoo_server, company):
+    invoice_id = company.make_invoice()
+    pay(company, invoice_id)
+    company.sandbox.inject(
+        {"match": "GET /v1/events", "mode": "gateway_error"},
+        {"match": "GET /v1/events", "mode": "truncate_after"},
+    )
+
+    result = succeed(run_daemon(odoo_server, "once"))
+
+    assert company.invoice(invoice_id)["state"] == "paid"
+    assert len(company.notes(invoice_id, PAID_NOTE)) == 1
+    # Both faults were met, and retried: the third read of the feed applied the payment.
+    assert company.sandbox.request("GET", "/_sandbox/faults")["data"] == []
+    retries = [line for line in result.stderr.splitlines() if "sync_daemon.retry" in line]
+    assert len(retries) == 2, result.stderr[-3000:]
+    assert "/v1/events answered 502" in retries[0]
+    assert "/v1/events answered a body that is not JSON" in retries[1]
+
+
 def test_a_cancellation_in_billing_cancels_the_invoice(odoo_server, company):
     invoice_id = company.make_invoice()
     remote = company.sandbox.cancel(company.invoice(invoice_id)["billing_id"])
@@ -321,3 +341,23 @@ def test_check_reports_each_company_and_a_refused_key(odoo_server, company):
     assert f"billing for {company.name}: FAILED" in result.stdout
     assert "401" in result.stdout
     assert "sk_wrong_key" not in result.stdout + result.stderr
+
+
+def test_check_names_a_billing_url_that_no_request_can_be_sent_to(odoo_server, company):
+    """A URL saved before Odoo checked them (the settings refuse it now): reported, not a crash."""
+    import psycopg2  # Odoo's dependency: imported only where Odoo is
+
+    with psycopg2.connect(dbname=odoo_server.database) as connection, connection.cursor() as cr:
+        cr.execute(
+            "UPDATE res_company SET tektoro_billing_url = 'http://' WHERE id = %s",
+            [company.company_id],
+        )
+    connection.close()
+
+    result = run_daemon(odoo_server, "check")
+
+    assert result.returncode == 1
+    assert f"billing for {company.name}: FAILED" in result.stdout
+    assert "cannot be sent" in result.stdout
+    assert "check the company's billing system URL and API key in Odoo" in result.stdout
+    assert "Traceback" not in result.stderr
