@@ -25,9 +25,11 @@ BILLING_TIMEOUT = 1.0  # the company waits this long for the billing system
 # One fault per injection; all but ``delay`` make the push fail or leave it unanswered.
 FAULTS = [
     {"mode": "error_before", "status": 503},
+    {"mode": "gateway_error", "status": 504},
     {"mode": "error_after", "status": 502},
     {"mode": "timeout_after", "seconds": BILLING_TIMEOUT + 1.5},
     {"mode": "reset_after"},
+    {"mode": "truncate_after"},
     {"mode": "delay", "seconds": BILLING_TIMEOUT / 2},
 ]
 SERIALIZATION_RATE_PARAMETER = "tektoro_reliability_hooks.serialization_failure_rate"
