@@ -47,32 +47,62 @@ def test_compose_odoo_is_the_official_image_with_the_addon_installed(compose):
     assert "8069:8069" in odoo["ports"]
     start = ROOT / "docker" / "odoo-start.sh"
     assert f"./{start.relative_to(ROOT)}:/usr/local/bin/{odoo['command'][0]}:ro" in odoo["volumes"]
-    assert "--init=tektoro_invoicing" in _install_options(start.read_text())
+    assert "--init=tektoro_invoicing" in _install_options(start.read_text(), "--init=")
     assert odoo["environment"]["TEKTORO_BILLING_URL"] == "http://billing:8070"
 
 
-def _install_options(text):
-    """The options of the first ``odoo`` command in ``text``, but the database connection and
-    the addons path (shell expansions)."""
-    lines = re.sub(r"\\\n", " ", text).splitlines()
-    command = next(line.strip() for line in lines if line.strip().startswith("odoo "))
-    return [word for word in shlex.split(command)[1:] if "$" not in word]
+def _install_options(text, containing=""):
+    """The options of the first ``odoo`` command in ``text`` (among those that contain
+    ``containing``), but the database connection and the addons path (shell expansions)."""
+    lines = [line.strip() for line in re.sub(r"\\\n", " ", text).splitlines()]
+    line = next(line for line in lines if re.match(r"(exec )?odoo ", line) and containing in line)
+    words = shlex.split(line.removeprefix("exec "))[1:]
+    return [word for word in words if "$" not in word]
+
+
+def _parsed_by_odoo(options, *keys):
+    """What Odoo's own option parser makes of ``options``: ``config[key]`` for each key."""
+    code = (
+        "import json, sys; from odoo.tools import config; config.parse_config(sys.argv[2:]); "
+        "print(json.dumps({key: config[key] for key in sys.argv[1].split(',')}))"
+    )
+    parsed = subprocess.run(
+        [sys.executable, "-c", code, ",".join(keys), *options],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(parsed.stdout)
 
 
 @pytest.mark.skipif(ODOO_MISSING, reason="asks Odoo's option parser: Odoo is not importable")
-@pytest.mark.parametrize("where", ["docker/odoo-start.sh", "README.md"])
-def test_the_install_commands_load_the_demo_data_the_readme_logs_in_with(where):
+@pytest.mark.parametrize(
+    ("where", "install"), [("docker/odoo-start.sh", "--init="), ("README.md", " -i ")]
+)
+def test_the_install_commands_load_the_demo_data_the_readme_logs_in_with(where, install):
     """Odoo's own option parser decides. ``--without-demo=False`` on the command line (as both
     once said) gives a database without the demo users."""
-    code = (
-        "import json, sys; from odoo.tools import config; config.parse_config(sys.argv[1:]); "
-        "print(json.dumps(sorted(config['demo'])))"
+    options = _install_options((ROOT / where).read_text(), install)
+    assert _parsed_by_odoo(options, "demo") == {"demo": {"tektoro_invoicing": 1}}, options
+
+
+@pytest.mark.skipif(ODOO_MISSING, reason="asks Odoo's option parser: Odoo is not importable")
+def test_compose_odoo_installs_the_addon_once_then_only_updates_it():
+    """On Odoo's command line, --init of an installed module reloads its data as at installation
+    (over an administrator's changes, replaying the demo data's actions, which then fail): a
+    start finds the addon installed, and only updates it, or installs it, never both."""
+    text = (ROOT / "docker" / "odoo-start.sh").read_text()
+    update = _parsed_by_odoo(_install_options(text, "--update="), "init", "update")
+    install = _parsed_by_odoo(_install_options(text, "--init="), "init", "update")
+    assert update == {"init": {}, "update": {"tektoro_invoicing": 1}}
+    assert install == {"init": {"tektoro_invoicing": 1}, "update": {}}
+    # The update runs where the database says the addon is installed, the install elsewhere.
+    assert re.search(
+        r"SELECT state FROM ir_module_module WHERE name = 'tektoro_invoicing'.*\n(.*\n)*"
+        r'if \[ "\$addon_state" = installed \]; then\n\s+odoo .*--update=tektoro_invoicing.*\n'
+        r"else\n(\s*#.*\n)*\s+odoo .*--init=tektoro_invoicing",
+        text,
     )
-    options = _install_options((ROOT / where).read_text())
-    parsed = subprocess.run(
-        [sys.executable, "-c", code, *options], capture_output=True, text=True, check=True
-    )
-    assert json.loads(parsed.stdout) == ["tektoro_invoicing"], options
 
 
 def test_compose_odoo_and_sandbox_share_one_api_key(compose):
@@ -88,8 +118,12 @@ def test_compose_sandbox_and_daemon_share_the_repo_dockerfile(compose):
     assert billing["command"][0] == "tektoro-billing-sandbox"
     assert {"--port", "--db"} <= set(billing["command"])
     assert sync["command"] == ["tektoro-sync", "run"]
-    assert {"TEKTORO_ODOO_URL", "TEKTORO_ODOO_DB", "TEKTORO_ODOO_LOGIN",
-            "TEKTORO_ODOO_PASSWORD"} <= set(sync["environment"])
+    assert {
+        "TEKTORO_ODOO_URL",
+        "TEKTORO_ODOO_DB",
+        "TEKTORO_ODOO_LOGIN",
+        "TEKTORO_ODOO_PASSWORD",
+    } <= set(sync["environment"])
     assert sync["environment"]["TEKTORO_ODOO_URL"] == "http://odoo:8069"
 
 
@@ -97,8 +131,18 @@ def test_compose_runs_the_addon_tests_in_the_odoo_image(compose):
     tests = compose["services"]["odoo-tests"]
     assert tests["image"] == "odoo:18"
     assert "test" in tests["profiles"]
-    assert "--test-enable" in tests["command"]
-    assert "--test-tags=/tektoro_invoicing" in tests["command"]
+    script = ROOT / "docker" / "odoo-tests.sh"
+    assert (
+        f"./{script.relative_to(ROOT)}:/usr/local/bin/{tests['command'][0]}:ro" in tests["volumes"]
+    )
+    text = script.read_text()
+    options = _install_options(text, "--test-enable")
+    assert {"--test-enable", "--test-tags=/tektoro_invoicing", "--init=tektoro_invoicing"} <= set(
+        options
+    )
+    # A database of its own, dropped first: one left by an earlier run has the addon installed,
+    # and Odoo would run only the post-install tests in it.
+    assert re.search(r'drop "\$database".*\n(.*\n)*exec odoo .*--database="\$database"', text)
 
 
 def test_dockerfile_installs_both_packages():
