@@ -31,7 +31,14 @@ from .work_order_common import SandboxMixin, WorkOrderCase
 _logger = logging.getLogger(__name__)
 EXAMPLES = int(os.environ.get("TEKTORO_MBT_EXAMPLES", "30"))
 STEPS = int(os.environ.get("TEKTORO_MBT_STEPS", "12"))
-FAULT_MODES = ("error_before", "error_after", "timeout_after", "reset_after")
+FAULT_MODES = (
+    "error_before",
+    "gateway_error",
+    "error_after",
+    "timeout_after",
+    "reset_after",
+    "truncate_after",
+)
 REMOTE_STATE = {"sent": "open", "paid": "paid", "cancelled": "cancelled"}
 
 

@@ -166,22 +166,20 @@ class BillingClient:
         )
 
     def _decode(self, method, path, response):
+        status = response.status_code
         try:
             document = response.json()
         except ValueError:
             document = None
-        status = response.status_code
-        error_class = BillingConflict if status == 409 else BillingHTTPError
-        if response.ok:
-            if isinstance(document, dict):
-                return document
-            # A success status says the billing system acted; only its answer is unreadable.
-            error_class = BillingOutcomeUnknown
+        if response.ok and isinstance(document, dict):
+            return document
         error = document.get("error") if isinstance(document, dict) else None
+        refusal_class = BillingConflict if status == 409 else BillingHTTPError
         if response.ok or not isinstance(error, dict):
-            raise error_class(
-                f"{method} {path} answered {status} {response.reason} without a JSON "
-                f"{'object' if response.ok else 'error'}: {response.text[:200]!r}",
+            # A success status says the billing system acted: only its answer is unreadable.
+            raise (BillingOutcomeUnknown if response.ok else refusal_class)(
+                f"{method} {path} answered {status} {response.reason} without the API's JSON: "
+                f"{response.text[:200]!r}",
                 status=status,
                 code=f"http_{status}",
                 reason="not_json",
@@ -190,7 +188,7 @@ class BillingClient:
         code = error.get("code") or f"http_{status}"
         message = error.get("message") or response.reason or "no message"
         details = {k: v for k, v in error.items() if k not in ("code", "message")}
-        raise error_class(
+        raise refusal_class(
             f"{status} {code}: {message}",
             status=status,
             code=code,
