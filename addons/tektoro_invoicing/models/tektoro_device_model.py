@@ -43,13 +43,33 @@ class TektoroDeviceModel(models.Model):
                 self._check_name_free(vals["name"], device_model.company_id.id, device_model.id)
         return super().write(vals)
 
+    def copy_data(self, default=None):
+        """Duplicate under a name of its own: names are unique per company."""
+        vals_list = super().copy_data(default=default)
+        if default and "name" in default:
+            return vals_list
+        return [
+            dict(vals, name=device_model._free_copy_name())
+            for device_model, vals in zip(self, vals_list, strict=True)
+        ]
+
+    def _free_copy_name(self):
+        name, number = _("%s (copy)", self.name), 1
+        while self._name_taken(name, self.company_id.id):
+            number += 1
+            name = _("%(name)s (copy %(number)s)", name=self.name, number=number)
+        return name
+
     def _check_name_free(self, name, company_id, own_id=None):
         """The unique index says the same, but as a database error: say it first, by name."""
-        domain = [("name", "=", name), ("company_id", "=", company_id), ("id", "!=", own_id)]
-        if self.sudo().with_context(active_test=False).search_count(domain, limit=1):
+        if self._name_taken(name, company_id, own_id):
             raise ValidationError(
                 _("A device model named %s already exists in this company.", name)
             )
+
+    def _name_taken(self, name, company_id, own_id=None):
+        domain = [("name", "=", name), ("company_id", "=", company_id), ("id", "!=", own_id)]
+        return bool(self.sudo().with_context(active_test=False).search_count(domain, limit=1))
 
     @api.constrains("cost")
     def _check_cost(self):

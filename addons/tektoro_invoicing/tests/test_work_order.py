@@ -47,6 +47,18 @@ class TestWorkOrderStates(WorkOrderCase):
         with self.assertRaises(ValidationError):
             self.env["tektoro.device.model"].create({"name": "Free lunch", "cost": -5})
 
+    def test_a_duplicated_device_model_gets_a_name_of_its_own(self):
+        original = self.env["tektoro.device.model"].create({"name": "Pump X2", "cost": 75})
+        duplicate = original.copy()
+        self.assertRecordValues(
+            duplicate,
+            [{"name": "Pump X2 (copy)", "cost": 75, "company_id": original.company_id.id}],
+        )
+        self.assertEqual(original.copy({"name": "Pump X3"}).name, "Pump X3")
+        # Archived ones keep their names too.
+        original.copy().active = False
+        self.assertEqual(original.copy().name, "Pump X2 (copy 3)")
+
 
 @tagged("post_install", "-at_install")
 class TestInvoiceSnapshot(WorkOrderCase):
