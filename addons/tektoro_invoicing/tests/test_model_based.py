@@ -26,19 +26,13 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from .work_order_common import SandboxMixin, WorkOrderCase
+from .work_order_common import SANDBOX_FAULT_MODES, SandboxMixin, WorkOrderCase
 
 _logger = logging.getLogger(__name__)
 EXAMPLES = int(os.environ.get("TEKTORO_MBT_EXAMPLES", "30"))
 STEPS = int(os.environ.get("TEKTORO_MBT_STEPS", "12"))
-FAULT_MODES = (
-    "error_before",
-    "gateway_error",
-    "error_after",
-    "timeout_after",
-    "reset_after",
-    "truncate_after",
-)
+# Every way the sandbox can fail a request (a delay is not a failure).
+FAULT_MODES = tuple(mode for mode in SANDBOX_FAULT_MODES if mode != "delay")
 REMOTE_STATE = {"sent": "open", "paid": "paid", "cancelled": "cancelled"}
 
 

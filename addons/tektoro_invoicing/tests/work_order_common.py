@@ -16,9 +16,10 @@ from odoo.tests.common import _super_send
 from .common import TektoroCase
 
 try:
+    from billing_sandbox.faults import MODES as SANDBOX_FAULT_MODES
     from billing_sandbox.testing import SandboxProcess
 except ImportError:  # e.g. the plain odoo:18 image, without the project's Python package
-    SandboxProcess = None
+    SandboxProcess, SANDBOX_FAULT_MODES = None, ()
 
 SANDBOX_MISSING = (
     "the billing sandbox is not importable here (billing_sandbox.testing); "
