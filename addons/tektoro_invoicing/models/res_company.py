@@ -160,5 +160,5 @@ def _is_http_url(url):
 
 
 def _has_blanks(text):
-    """Spaces, line breaks or other characters that cannot go into an HTTP request line."""
+    """Spaces, line breaks or other characters that a request's URL or header cannot carry."""
     return any(char.isspace() or not char.isprintable() for char in text)
