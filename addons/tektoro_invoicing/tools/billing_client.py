@@ -177,7 +177,8 @@ class BillingClient:
         refusal_class = BillingConflict if status == 409 else BillingHTTPError
         if response.ok or not isinstance(error, dict):
             # A success status says the billing system acted: only its answer is unreadable.
-            raise (BillingOutcomeUnknown if response.ok else refusal_class)(
+            unreadable_class = BillingOutcomeUnknown if response.ok else refusal_class
+            raise unreadable_class(
                 f"{method} {path} answered {status} {response.reason} without the API's JSON: "
                 f"{response.text[:200]!r}",
                 status=status,
