@@ -25,7 +25,7 @@ from billing_sandbox.errors import (
     validation_error,
 )
 from billing_sandbox.faults import FaultMiddleware, parse_faults
-from billing_sandbox.store import Idempotency
+from billing_sandbox.store import MAX_EVENT_ID, Idempotency
 from billing_sandbox.validation import (
     parse_invoice,
     parse_payment,
@@ -229,7 +229,7 @@ class EventFeed:
 
     def on_get(self, req, resp):
         refuse_unknown_params(req, ("after", "limit"))
-        after = query_integer(req, "after", 0, 0, 2**63 - 1)
+        after = query_integer(req, "after", 0, 0, MAX_EVENT_ID)
         resp.media = page(*self._store.events(after, query_page_size(req)))
 
 

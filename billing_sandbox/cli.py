@@ -10,7 +10,7 @@ import os
 import sqlite3
 
 from billing_sandbox.server import SandboxServer, Settings
-from billing_sandbox.store import Store, StoreError
+from billing_sandbox.store import MAX_EVENT_ID, Store, StoreError
 
 _logger = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ def build_parser():
         "--threads", type=_positive, default=_env("THREADS", "8"), help="request threads"
     )
     parser.add_argument(
+        "--first-event-id",
+        type=_event_id,
+        default=_env("FIRST_EVENT_ID", "1"),
+        help="lowest id of the next event; raises the sequence, never lowers it (default 1)",
+    )
+    parser.add_argument(
         "--log-level", choices=LOG_LEVELS, default=_env("LOG_LEVEL", "info"), help="log level"
     )
     return parser
@@ -53,7 +59,7 @@ def main(argv=None):
         level=args.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    _prepare_database(parser, args.db)
+    _prepare_database(parser, args.db, args.first_event_id)
     _logger.info("Billing sandbox on http://%s:%s, data in %s", args.host, args.port, args.db)
     SandboxServer(
         Settings(
@@ -68,11 +74,12 @@ def main(argv=None):
     return 0
 
 
-def _prepare_database(parser, path):
+def _prepare_database(parser, path, first_event_id):
     """Create or upgrade the schema before serving, so a bad --db fails at once and plainly."""
     store = Store(path)
     try:
         store.migrate()
+        store.start_event_ids_at(first_event_id)
     except (sqlite3.Error, StoreError, OSError) as exc:
         parser.exit(2, f"{parser.prog}: cannot use database {path}: {exc}\n")
     finally:
@@ -94,4 +101,11 @@ def _positive(text):
     number = int(text)
     if number < 1:
         raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _event_id(text):
+    number = _positive(text)
+    if number > MAX_EVENT_ID:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_EVENT_ID} (64-bit ids)")
     return number

@@ -26,6 +26,8 @@ from billing_sandbox.validation import CENT
 _logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+# Event ids are SQLite integer keys: signed 64-bit.
+MAX_EVENT_ID = 2**63 - 1
 # Keys are kept at least this long; a key older than this is forgotten and may be reused.
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
 _PURGE_INTERVAL_SECONDS = 3600
@@ -125,6 +127,23 @@ class Store:
                 if statement.strip():
                     tx.connection.execute(statement)
             tx.connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+
+    def start_event_ids_at(self, first_event_id):
+        """Make the next event id at least ``first_event_id``; ids only ever grow.
+
+        A real billing system's ids need not be small: this lets a client be tried against
+        ids beyond 32 bits. It never lowers the sequence, so a cursor stays complete.
+        """
+        with self._write() as tx:
+            tx.connection.execute(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'events', 0"
+                " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events')"
+            )
+            tx.connection.execute(
+                "UPDATE sqlite_sequence SET seq = max(seq, ?, (SELECT ifnull(max(id), 0)"
+                " FROM events)) WHERE name = 'events'",
+                (first_event_id - 1,),
+            )
 
     def close(self):
         with self._connections_lock:

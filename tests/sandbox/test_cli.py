@@ -65,6 +65,33 @@ def test_the_api_key_can_come_from_the_environment_and_stays_off_the_command_lin
         assert sandbox.api_key.encode() not in command_line
 
 
+def _event_ids(client, sandbox):
+    return [event["id"] for event in client.get(sandbox.url + "/v1/events").json()["data"]]
+
+
+def test_event_ids_can_start_beyond_32_bits_and_never_go_back(tmp_path):
+    db = tmp_path / "billing.sqlite3"
+    first = 2**40 + 7
+    with SandboxProcess(db_path=db, extra_args=["--first-event-id", str(first)]) as sandbox:
+        with sandbox.client() as client:
+            create_invoice(client, sandbox)
+            create_invoice(client, sandbox)
+            assert _event_ids(client, sandbox) == [first, first + 1]
+    # Started again asking for lower ids: the sequence only grows, so a cursor stays complete.
+    with SandboxProcess(db_path=db, extra_args=["--first-event-id", "5"]) as sandbox:
+        with sandbox.client() as client:
+            create_invoice(client, sandbox)
+            assert _event_ids(client, sandbox) == [first, first + 1, first + 2]
+
+
+def test_a_first_event_id_that_is_not_a_64_bit_key_is_refused(tmp_path):
+    for value, reason in (("0", "must be at least 1"), (str(2**63), "must be at most")):
+        db = str(tmp_path / "b.sqlite3")
+        result = run([*MODULE, "--db", db, "--api-key", "k", "--first-event-id", value])
+        assert result.returncode == 2, value
+        assert f"argument --first-event-id: {reason}" in result.stderr, result.stderr
+
+
 def test_each_request_is_logged_once_with_status_and_duration_but_never_the_key(fresh_sandbox):
     with fresh_sandbox.client() as client:
         create_invoice(client, fresh_sandbox)
