@@ -5,7 +5,8 @@ activities about it; 18.0.1.0.1 moved it to ``tektoro.billing.drift``
 (``migrations/18.0.1.0.1/post-migrate.py``). This installs 18.0.1.0.0 from this checkout's git
 history, reports persistent drift there, updates to the code of the checkout and checks that the
 report, the activities and the messages carried over, and that the next report brings the same
-activity up to date.
+activity up to date. The same update widens the event cursor to 64 bits in place (Odoo converts
+the column for the field's new type), keeping the position it had reached.
 """
 
 import io
@@ -47,6 +48,7 @@ with registry.cursor() as cr:
     sync.report_drift(company.id, DRIFT)  # seen twice in a row: the managers get an activity
     cursor = env["tektoro.billing.cursor"].search([("company_id", "=", company.id)])
     cursor.message_post(body="Checked with finance: the payment is real.")
+    cursor.write({"last_event_id": 2**31 - 1})  # as far as a 32-bit column goes
     print(json.dumps({
         "company_id": company.id,
         "drift_count": cursor.drift_count,
@@ -54,6 +56,7 @@ with registry.cursor() as cr:
         "activity_ids": cursor.activity_ids.ids,
         "message_ids": cursor.message_ids.ids,
         "follower_ids": cursor.message_follower_ids.ids,
+        "cursor": cursor.last_event_id,
     }))
 """
 
@@ -73,6 +76,17 @@ with registry.cursor() as cr:
         [("res_model", "=", "tektoro.billing.cursor")]
     )
     old_columns = odoo.tools.sql.column_exists(cr, "tektoro_billing_cursor", "drift_keys")
+    cr.execute(
+        "SELECT data_type FROM information_schema.columns"
+        " WHERE table_name = 'tektoro_billing_cursor' AND column_name = 'last_event_id'"
+    )
+    cursor_type = cr.fetchone()[0]
+    cursor = env["tektoro.billing.cursor"].search([("company_id", "=", company.id)])
+    cursor_kept = cursor.last_event_id
+    # The next page of a billing system whose ids went past 32 bits.
+    next_page = [{"id": 2**31 + 1, "type": "invoice.created", "created_at": "2025-01-02T03:04:05Z"}]
+    env["tektoro.billing.sync"].apply_events(company.id, cursor_kept, next_page)
+    cursor.invalidate_recordset()
     env["tektoro.billing.sync"].report_drift(company.id, DRIFT)
     print(json.dumps({
         "version": env.ref("base.module_tektoro_invoicing").latest_version,
@@ -80,6 +94,9 @@ with registry.cursor() as cr:
         "left_on_cursors": left_on_cursors,
         "old_columns": old_columns,
         "activity_ids_after_next_report": drift.activity_ids.ids,
+        "cursor_type": cursor_type,
+        "cursor_kept": cursor_kept,
+        "cursor_after_next_page": cursor.last_event_id,
     }))
 """
 
@@ -113,7 +130,7 @@ def _orm(script, server):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_update_from_18_0_1_0_0_moves_drift_reports_with_their_activities(tmp_path):
+def test_update_from_18_0_1_0_0_moves_drift_reports_and_widens_the_cursor(tmp_path):
     server = OdooServer(tmp_path, addons=_old_addons(tmp_path / "old"))
     try:
         server.install()
@@ -132,3 +149,6 @@ def test_update_from_18_0_1_0_0_moves_drift_reports_with_their_activities(tmp_pa
     assert not after["old_columns"]
     # The drift persists at the next reconcile: the same activities, brought up to date.
     assert after["activity_ids_after_next_report"] == before["activity_ids"]
+    assert before["cursor"] == 2**31 - 1
+    assert (after["cursor_type"], after["cursor_kept"]) == ("bigint", 2**31 - 1)
+    assert after["cursor_after_next_page"] == 2**31 + 1

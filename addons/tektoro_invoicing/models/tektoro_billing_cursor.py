@@ -1,6 +1,17 @@
 from odoo import fields, models
 
 
+class BigInteger(fields.Integer):
+    """An integer field stored as PostgreSQL ``bigint``: Odoo's own is 32-bit.
+
+    The Billing API only promises that event ids are integers that grow, and a billing system
+    shared by many tenants passes 2**31 soon enough. Odoo converts an existing ``integer``
+    column in place when the module is updated.
+    """
+
+    _column_type = ("int8", "int8")
+
+
 class TektoroBillingCursor(models.Model):
     """Per company: how far the billing event feed has been applied.
 
@@ -17,7 +28,7 @@ class TektoroBillingCursor(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, index=True, ondelete="cascade"
     )
-    last_event_id = fields.Integer(
+    last_event_id = BigInteger(
         string="Last Applied Event",
         readonly=True,
         default=0,

@@ -13,7 +13,8 @@ SYNC_GROUP = "tektoro_invoicing.group_billing_sync"
 PAID, CANCELLED = "invoice.paid", "invoice.cancelled"
 MAX_EVENTS_PER_CALL = 1000
 MAX_BATCH = 5000
-MAX_EVENT_ID = 2**31 - 1  # the cursor is an integer column
+MAX_EVENT_ID = 2**63 - 1  # the cursor is a bigint column
+MAX_RECORD_ID = 2**31 - 1  # Odoo's ids are integer columns
 # A billing invoice is matched to ours by reference only while we do not know its id yet.
 UNRESOLVED_BILLING_STATES = ("pending", "failed", "unknown")
 RETRIED_BILLING_STATES = ("failed", "unknown")
@@ -81,7 +82,7 @@ class TektoroBillingSync(models.AbstractModel):
         return self.sudo()._retry_pushes(
             company,
             self._check_integer(limit, "limit", 1, MAX_BATCH),
-            self._check_integer(after_id, "after_id", 0),
+            self._check_integer(after_id, "after_id", 0, MAX_RECORD_ID),
         )
 
     @api.model
@@ -91,7 +92,7 @@ class TektoroBillingSync(models.AbstractModel):
         company = self._get_billing_company(company_id)
         return self.sudo()._local_snapshot(
             company,
-            self._check_integer(after_id, "after_id", 0),
+            self._check_integer(after_id, "after_id", 0, MAX_RECORD_ID),
             self._check_integer(limit, "limit", 1, MAX_BATCH),
         )
 
@@ -125,7 +126,7 @@ class TektoroBillingSync(models.AbstractModel):
         return self._check_integer(value, _("A billing event id"), minimum, MAX_EVENT_ID)
 
     @api.model
-    def _check_integer(self, value, name, minimum, maximum=MAX_EVENT_ID):
+    def _check_integer(self, value, name, minimum, maximum):
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise ValidationError(
                 _(

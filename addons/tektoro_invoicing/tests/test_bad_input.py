@@ -140,6 +140,7 @@ class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
             ("sync event id as text", sync, syncm, "apply_events", [company_id, 0, [{"id": "1"}]], {}),
             ("sync events reversed", sync, syncm, "apply_events", [company_id, 0, [{"id": 5}, {"id": 3}]], {}),
             ("sync event SQL id", sync, syncm, "apply_events", [company_id, 0, [{"id": SQL}]], {}),
+            ("sync event id past 64 bits", sync, syncm, "apply_events", [company_id, 0, [{"id": 2**63}]], {}),
             ("sync batch of zero", sync, syncm, "retry_pushes", [company_id, 0, 0], {}),
             ("sync batch too big", sync, syncm, "retry_pushes", [company_id, 10**9, 0], {}),
             ("sync snapshot negative after", sync, syncm, "local_snapshot", [company_id, -1, 10], {}),

@@ -207,6 +207,20 @@ class TestApplyEvents(BillingSyncCase):
         self.assertIn(self.office.partner_id, note.notification_ids.res_partner_id)
         self.assertEqual(set(note.notification_ids.mapped("notification_type")), {"inbox"})
 
+    def test_event_ids_beyond_32_bits_move_the_cursor(self):
+        paid, cancelled = self.invoices[:2]
+        past_int32, near_int64 = 2**31 + 5, 2**63 - 1
+        self.sync.apply_events(self.company.id, 0, [self._event(past_int32, "invoice.paid", paid)])
+        self.assertRecordValues(self._cursor(), [{"last_event_id": past_int32}])
+        # The compare-and-set matches the stored cursor, so the next page applies after it.
+        result = self.sync.apply_events(
+            self.company.id, past_int32, [self._event(near_int64, "invoice.cancelled", cancelled)]
+        )
+        self.assertEqual(result["cursor"], near_int64)
+        self.env.invalidate_all()
+        self.assertRecordValues(self._cursor(), [{"last_event_id": near_int64}])
+        self.assertRecordValues(paid | cancelled, [{"state": "paid"}, {"state": "cancelled"}])
+
     def test_an_event_applied_twice_changes_nothing(self):
         paid = self.invoices[0]
         self.sync.apply_events(self.company.id, 0, [self._event(1, "invoice.paid", paid)])

@@ -210,10 +210,11 @@ class OdooRpcError(Exception):
 class Sandbox:
     """A billing sandbox process with its own database file, and the calls tests make to it."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, first_event_id=1):
         self.process = SandboxProcess(
             db_path=Path(workdir) / f"billing-{uuid.uuid4().hex[:8]}.sqlite3",
             api_key="sk_e2e_" + uuid.uuid4().hex[:12],
+            extra_args=["--first-event-id", str(first_event_id)],
         )
         self.session = None
 

@@ -98,6 +98,27 @@ def test_a_cancellation_in_billing_cancels_the_invoice(odoo_server, company):
     assert len(company.notes(invoice_id, CANCELLED_NOTE)) == 1
 
 
+def test_event_ids_beyond_32_bits_are_applied(odoo_server, tmp_path):
+    """Odoo's integer columns stop at 2**31 - 1; the Billing API's ids only promise to grow."""
+    sandbox = Sandbox(tmp_path, first_event_id=2**40).start()
+    company = BilledCompany(odoo_server, sandbox, "E2E event ids beyond 32 bits")
+    try:
+        paid_id, cancelled_id = company.make_invoice(), company.make_invoice()
+        pay(company, paid_id)
+        sandbox.cancel(company.invoice(cancelled_id)["billing_id"])
+
+        succeed(run_daemon(odoo_server, "once"))
+
+        states = [invoice["state"] for invoice in company.invoices([paid_id, cancelled_id])]
+        assert states == ["paid", "cancelled"]
+        last_event = sandbox.events()[-1]["id"]
+        assert last_event > 2**40
+        assert company.cursor()["last_event_id"] == last_event
+    finally:
+        company.disconnect()
+        sandbox.stop()
+
+
 def test_failed_and_unknown_pushes_end_synced_with_one_external_invoice_each(
     odoo_server, company
 ):
