@@ -6,9 +6,10 @@ the same transaction, so the event feed can never disagree with the invoices.
 """
 
 import secrets
+from decimal import Decimal
 
-from billing_sandbox.errors import conflict, not_found
-from billing_sandbox.validation import now_timestamp
+from billing_sandbox.errors import conflict, not_found, validation_error
+from billing_sandbox.validation import currency_places, now_timestamp
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
 
@@ -37,6 +38,11 @@ def pay_invoice(tx, invoice_id, payment):
     """Partial payments add up; the one that reaches the total settles the invoice."""
     invoice = _existing(tx, invoice_id)
     _refuse_if_closed(invoice, "paid")
+    places = _money_places(invoice["currency"])
+    if payment.amount != payment.amount.quantize(Decimal(1).scaleb(-places)):
+        raise validation_error(
+            "amount", f"must have at most {places} decimal places in {invoice['currency']}"
+        )
     amount_paid = invoice["amount_paid"] + payment.amount
     if amount_paid > invoice["total"]:
         due = invoice["total"] - invoice["amount_paid"]
@@ -46,7 +52,9 @@ def pay_invoice(tx, invoice_id, payment):
         )
     now = now_timestamp()
     settled = amount_paid >= invoice["total"]
-    tx.apply_payment(invoice_id, payment.amount, amount_paid, payment.paid_at or now, settled, now)
+    tx.apply_payment(
+        invoice_id, places, payment.amount, amount_paid, payment.paid_at or now, settled, now
+    )
     if settled:
         return tx.record_event("invoice.paid", invoice_id, now)
     return tx.invoice(invoice_id)
@@ -76,3 +84,10 @@ def _refuse_if_closed(invoice, action):
         raise conflict(
             f"invoice_{status}", f"Invoice {invoice['id']} is {status} and cannot be {action}."
         )
+
+
+def _money_places(currency):
+    """The invoice currency's decimal places; 2 for an invoice stored before codes were checked
+    against ISO 4217 (any three capitals were taken then)."""
+    places = currency_places(currency)
+    return 2 if places is None else places

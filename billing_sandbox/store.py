@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from billing_sandbox import jsonio
 from billing_sandbox.errors import conflict, validation_error
-from billing_sandbox.validation import CENT
+from billing_sandbox.validation import currency_places
 
 _logger = logging.getLogger(__name__)
 
@@ -272,8 +272,12 @@ def _connect(path):
     return connection
 
 
-def money_text(amount):
-    return format(amount.quantize(CENT), "f")
+def money_text(amount, places):
+    """An amount as stored: with its currency's decimal places (12.30 USD, 1000 JPY, 1.235 BHD).
+
+    Validation has already refused more places than that, so this never rounds.
+    """
+    return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
 
 
 class Transaction:
@@ -345,6 +349,7 @@ class Transaction:
         return [_invoice_document(row, lines.get(row["seq"], [])) for row in rows]
 
     def insert_invoice(self, invoice_id, draft, now):
+        places = currency_places(draft.currency)
         seq = self.connection.execute(
             "INSERT INTO invoices (id, reference, status, currency, customer_name,"
             " customer_email, issued_on, subtotal, tax_rate, tax, total, amount_paid,"
@@ -356,11 +361,11 @@ class Transaction:
                 draft.customer_name,
                 draft.customer_email,
                 draft.issued_on,
-                money_text(draft.subtotal),
+                money_text(draft.subtotal, places),
                 format(draft.tax_rate, "f"),
-                money_text(draft.tax),
-                money_text(draft.total),
-                money_text(Decimal(0)),
+                money_text(draft.tax, places),
+                money_text(draft.total, places),
+                money_text(Decimal(0), places),
                 now,
                 now,
             ),
@@ -380,19 +385,21 @@ class Transaction:
             ],
         )
 
-    def apply_payment(self, invoice_id, amount, amount_paid, paid_at, settled, now):
-        """Record a payment; a settling payment also marks the invoice paid as of ``paid_at``."""
+    def apply_payment(self, invoice_id, places, amount, amount_paid, paid_at, settled, now):
+        """Record a payment; a settling payment also marks the invoice paid as of ``paid_at``.
+
+        ``places`` are the decimal places of the invoice's currency."""
         seq = self.invoice_seq(invoice_id)
         self.connection.execute(
             "INSERT INTO payments (invoice_seq, amount, paid_at, created_at) VALUES (?, ?, ?, ?)",
-            (seq, money_text(amount), paid_at, now),
+            (seq, money_text(amount, places), paid_at, now),
         )
         self.connection.execute(
             "UPDATE invoices SET amount_paid = ?, updated_at = ?,"
             " status = CASE WHEN ? THEN 'paid' ELSE status END,"
             " paid_at = CASE WHEN ? THEN ? ELSE paid_at END"
             " WHERE seq = ?",
-            (money_text(amount_paid), now, settled, settled, paid_at, seq),
+            (money_text(amount_paid, places), now, settled, settled, paid_at, seq),
         )
 
     def mark_paid(self, invoice_id, now):

@@ -10,9 +10,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from iso4217 import Currency
+
 from billing_sandbox.errors import validation_error
 
-CENT = Decimal("0.01")
+# The most decimal places any ISO 4217 currency has (CLF, UYW): a payment is read with these,
+# then held to its invoice's currency.
+MAX_MONEY_PLACES = 4
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_QUANTITY = Decimal("1000000")
 MAX_LINES = 500
@@ -72,8 +76,16 @@ class Fields:
             raise validation_error(self.path(name), f"must have at most {places} decimal places")
         return number
 
-    def money(self, name, required=True, above_zero=False):
-        return self.number(name, Decimal(0), MAX_AMOUNT, 2, required, above_minimum=above_zero)
+    def money(self, name, places, required=True, above_zero=False):
+        """An amount in a currency with ``places`` decimal places (its ISO 4217 minor unit)."""
+        return self.number(name, Decimal(0), MAX_AMOUNT, places, required, above_minimum=above_zero)
+
+    def currency(self, name):
+        """An ISO 4217 code that has a minor unit, i.e. one that money can be counted in."""
+        value = self.text(name, 3, pattern=_CURRENCY, expected="an ISO 4217 code")
+        if currency_places(value) is None:
+            raise validation_error(self.path(name), "must be an ISO 4217 currency code")
+        return value
 
     def integer(self, name, default, minimum, maximum):
         value = self._take(name, required=False)
@@ -138,6 +150,17 @@ class Fields:
         return value
 
 
+def currency_places(code):
+    """Decimal places of an ISO 4217 currency: 2 for USD, 0 for JPY, 3 for BHD.
+
+    None for a code that is not a currency, or one without a minor unit (XAU, XXX).
+    """
+    try:
+        return Currency(code).exponent
+    except ValueError:
+        return None
+
+
 def format_timestamp(moment):
     """Timestamps leave the API as UTC with a ``Z``, second precision: one form to parse."""
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -187,27 +210,29 @@ def parse_invoice(body):
         "email", 254, required=False, pattern=_EMAIL, expected="an email address"
     )
     customer.finish()
+    currency = fields.currency("currency")
+    places = currency_places(currency)
     draft = InvoiceDraft(
         reference=reference,
         customer_name=customer_name,
         customer_email=customer_email,
-        currency=fields.text("currency", 3, pattern=_CURRENCY, expected="an ISO 4217 code"),
+        currency=currency,
         issued_on=fields.date("issued_on"),
         lines=tuple(_parse_line(line) for line in fields.objects("lines", MAX_LINES)),
-        subtotal=fields.money("subtotal"),
+        subtotal=fields.money("subtotal", places),
         tax_rate=fields.number("tax_rate", Decimal(0), Decimal(100), 4),
-        tax=fields.money("tax"),
-        total=fields.money("total"),
+        tax=fields.money("tax", places),
+        total=fields.money("total", places),
     )
     fields.finish()
-    _check_arithmetic(draft)
+    _check_arithmetic(draft, Decimal(1).scaleb(-places))
     return draft
 
 
 def parse_payment(body):
     fields = Fields(body)
     payment = PaymentDraft(
-        amount=fields.money("amount", above_zero=True),
+        amount=fields.money("amount", MAX_MONEY_PLACES, above_zero=True),
         paid_at=fields.timestamp("paid_at", required=False),
     )
     fields.finish()
@@ -224,19 +249,20 @@ def _parse_line(fields):
     return line
 
 
-def _check_arithmetic(draft):
+def _check_arithmetic(draft, unit):
     """The totals must be the ones the lines imply, so both systems agree on what is owed.
 
-    A sender that rounds each line to the cent before adding them up may be off by up to a cent
-    per line, hence the tolerance on the subtotal.
+    ``unit`` is the currency's smallest amount (a cent, a yen, a fils). A sender that rounds
+    each line to it before adding them up may be off by up to one unit per line, hence the
+    tolerance on the subtotal.
     """
     lines_sum = sum(line.quantity * line.unit_price for line in draft.lines)
-    if abs(draft.subtotal - lines_sum) > CENT * len(draft.lines):
+    if abs(draft.subtotal - lines_sum) > unit * len(draft.lines):
         raise validation_error(
             "subtotal", f"must be the sum of quantity * unit_price over the lines ({lines_sum})"
         )
-    expected_tax = (draft.subtotal * draft.tax_rate / 100).quantize(CENT, ROUND_HALF_UP)
-    if abs(draft.tax - expected_tax) > CENT:
+    expected_tax = (draft.subtotal * draft.tax_rate / 100).quantize(unit, ROUND_HALF_UP)
+    if abs(draft.tax - expected_tax) > unit:
         raise validation_error("tax", f"must be subtotal * tax_rate / 100 ({expected_tax})")
     if draft.total != draft.subtotal + draft.tax:
         raise validation_error("total", f"must be subtotal + tax ({draft.subtotal + draft.tax})")

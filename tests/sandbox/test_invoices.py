@@ -57,6 +57,84 @@ def test_money_is_written_with_cents(billing_sandbox, billing_client):
     assert '"total":100.00' in response.text
 
 
+@pytest.mark.parametrize(
+    ("currency", "price", "subtotal", "tax", "total"),
+    [
+        # 8.25 % of 3,003 yen is 247.7475: a yen has no cents, so the tax is 248.
+        ("JPY", 1001, 3003, 248, 3251),
+        # 8.25 % of 940.5 dinars is 77.59125: a dinar has 1,000 fils, so the tax is 77.591.
+        ("BHD", 313.5, 940.5, 77.591, 1018.091),
+    ],
+)
+def test_money_is_counted_in_the_currencys_own_unit(
+    billing_sandbox, billing_client, currency, price, subtotal, tax, total
+):
+    body = invoice_body(
+        lines=(("Repair", 3, price),),
+        tax_rate=8.25,
+        currency=currency,
+        subtotal=subtotal,
+        tax=tax,
+        total=total,
+    )
+    response = create_invoice(billing_client, billing_sandbox, body)
+
+    assert response.status_code == 201, response.text
+    assert f'"tax":{tax},"total":{total},' in response.text
+
+
+def test_the_tax_may_be_off_by_one_unit_of_the_currency_not_by_a_cent(
+    billing_sandbox, billing_client
+):
+    """77.591 BHD is the tax on 940.5 at 8.25 %; 77.592 is a fils off, 77.593 two."""
+    for tax, status in ((77.592, 201), (77.593, 422)):
+        body = invoice_body(
+            lines=(("Repair", 3, 313.5),),
+            tax_rate=8.25,
+            currency="BHD",
+            subtotal=940.5,
+            tax=tax,
+            total=round(940.5 + tax, 3),
+        )
+        response = create_invoice(billing_client, billing_sandbox, body)
+        assert response.status_code == status, response.text
+    assert error_of(response)["field"] == "tax"
+
+
+@pytest.mark.parametrize(
+    ("currency", "amounts"),
+    [
+        ("JPY", {"subtotal": 300.5, "total": 300.5}),  # half a yen
+        ("USD", {"subtotal": 300.005, "total": 300.005}),  # half a cent
+        ("BHD", {"subtotal": 300.0005, "total": 300.0005}),  # half a fils
+    ],
+)
+def test_amounts_finer_than_the_currencys_unit_are_refused(
+    billing_sandbox, billing_client, currency, amounts
+):
+    body = invoice_body(lines=(("Repair", 1, 300),), tax_rate=0, currency=currency, **amounts)
+    response = create_invoice(billing_client, billing_sandbox, body)
+
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "subtotal"
+    assert "decimal places" in error_of(response)["message"]
+
+
+@pytest.mark.parametrize("currency", ["ABC", "XAU", "XXX"])
+def test_a_code_that_money_cannot_be_counted_in_is_refused(
+    billing_sandbox, billing_client, currency
+):
+    """Not an ISO 4217 code at all, or one without a minor unit (gold, "no currency")."""
+    response = create_invoice(billing_client, billing_sandbox, invoice_body(currency=currency))
+
+    assert response.status_code == 422
+    assert error_of(response) == {
+        "code": "validation_error",
+        "message": "currency: must be an ISO 4217 currency code",
+        "field": "currency",
+    }
+
+
 def test_an_invoice_reads_back_as_created(billing_sandbox, billing_client):
     invoice = created_invoice(billing_client, billing_sandbox)
 

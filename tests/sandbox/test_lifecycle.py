@@ -120,6 +120,26 @@ def test_an_invalid_payment_is_refused_naming_the_field(
     assert error_of(response)["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("currency", "price", "accepted", "refused"),
+    [("BHD", 10.5, 0.001, 0.0005), ("JPY", 1000, 1, 0.5), ("USD", 10.5, 0.01, 0.001)],
+)
+def test_payments_are_counted_in_the_invoice_currencys_unit(
+    billing_sandbox, billing_client, currency, price, accepted, refused
+):
+    body = invoice_body(lines=(("Repair", 1, price),), tax_rate=0, currency=currency)
+    invoice = created_invoice(billing_client, billing_sandbox, body)
+
+    response = pay(billing_client, billing_sandbox, invoice["id"], refused)
+    assert response.status_code == 422
+    assert error_of(response)["field"] == "amount"
+    assert currency in error_of(response)["message"]
+
+    response = pay(billing_client, billing_sandbox, invoice["id"], accepted)
+    assert response.status_code == 201, response.text
+    assert exact(response)["amount_paid"] == Decimal(str(accepted))
+
+
 def test_paying_an_unknown_invoice_is_not_found(billing_sandbox, billing_client):
     response = pay(billing_client, billing_sandbox, "inv_000000000000000000000000", 10)
 

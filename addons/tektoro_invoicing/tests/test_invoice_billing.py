@@ -53,6 +53,26 @@ class TestInvoicePush(BillingCase):
         remote = self.assert_remote(invoice, status="open", total=339.36)
         self.assertEqual(invoice.billing_id, remote["id"])
 
+    def test_currencies_with_no_cents_or_with_fils_are_pushed_in_their_own_unit(self):
+        """A yen has no cents and a Bahraini dinar has 1,000 fils: the billing system takes both.
+
+        With the router (200) and the items (113.5), the 8.25 % tax is 25.905 in yen terms,
+        which Odoo rounds to 26 JPY, and 25.864 BHD: neither is a whole number of cents.
+        """
+        for code, tax in (("JPY", 26.0), ("BHD", 25.864)):
+            with self.subTest(currency=code):
+                currency = self.env.ref(f"base.{code}")
+                currency.active = True
+                self.company.currency_id = currency
+                invoice = self.create_invoice(self.make_work_order())
+                self.assertRecordValues(
+                    invoice,
+                    [{"currency_id": currency.id, "tax_amount": tax, "billing_state": "synced"}],
+                )
+                self.assert_remote(
+                    invoice, currency=code, tax=tax, total=invoice.amount_total, status="open"
+                )
+
     def test_the_push_waits_for_the_request_to_commit(self):
         work_order = self.make_work_order()
         action = work_order.action_create_invoice()
