@@ -28,7 +28,9 @@ DRIFT_KINDS = tuple(KIND_LABELS)
 # Local invoices expected to exist outside. `failed` and `unknown` are the push retry's business
 # (it resolves them by reference), `local` ones were never meant to leave Odoo.
 _EXPECTED_OUTSIDE = ("synced",)
-_CENT = Decimal("0.01")
+# Amounts are compared to the finest minor unit of any ISO 4217 currency (CLF's ten-thousandth):
+# fine enough for a fils (BHD, 0.001), coarse enough to ignore a float's binary noise.
+_MONEY_QUANTUM = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -103,14 +105,14 @@ def _compare(local, remote):
         yield found(CANCELLED_OUTSIDE, f"cancelled in billing, {state} in Odoo")
     elif (status, state) not in (("open", "sent"), ("paid", "paid"), ("cancelled", "cancelled")):
         yield found(STATUS_DIFFERS, f"{status} in billing, {state} in Odoo")
-    local_total, remote_total = _money(local["amount_total"]), _money(remote["total"])
-    if local_total != remote_total:
+    local_total, remote_total = local["amount_total"], remote["total"]
+    if _money(local_total) != _money(remote_total):
         yield found(AMOUNT_DIFFERS, f"{local_total} in Odoo, {remote_total} in billing")
 
 
 def _money(value):
     try:
-        return Decimal(str(value)).quantize(_CENT)
+        return Decimal(str(value)).quantize(_MONEY_QUANTUM)
     except InvalidOperation:
         return None
 

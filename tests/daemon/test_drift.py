@@ -104,6 +104,16 @@ def test_amounts_compare_as_money_not_as_text_or_floats():
     assert drift == []
 
 
+def test_amounts_compare_to_the_currencys_smallest_unit_not_the_cent():
+    """A Bahraini dinar has 1,000 fils: 12.345 and 12.346 BHD are different amounts."""
+    drift = classify(
+        [local(1, "TFT-00001", total="12.345"), local(2, "TFT-00002", total="12.350")],
+        [remote(1, "TFT-00001", total="12.346"), remote(2, "TFT-00002", total="12.35")],
+    )
+    assert kinds(drift) == [(AMOUNT_DIFFERS, "TFT-00001")]
+    assert drift[0].detail == "12.345 in Odoo, 12.346 in billing"
+
+
 def test_invoices_of_companies_on_the_same_billing_account_are_theirs_not_missing_here():
     ours = [local(1, "TFT-00001")]
     neighbours = [local(2, "NBR-00001"), local(3, "NBR-00002", billing_state="unknown")]
