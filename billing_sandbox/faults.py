@@ -15,6 +15,9 @@ left. Modes:
 - ``reset_after``: handle the request, then reset the TCP connection: no response at all.
 - ``truncate_after``: handle the request, then send its status, its headers and only the first
   half of its body, and close the connection: the answer arrives, cut short.
+- ``redirect``: answer ``status`` (default 301, any 3xx) with a ``Location``: ``location`` if
+  given, else the request's own URL under ``https://``, as a web server that moved the billing
+  system to HTTPS does; no data is touched.
 - ``delay``: wait ``seconds`` (default 1), then handle the request normally.
 
 Faults live in the worker's memory: a restart clears them, never the data.
@@ -43,10 +46,11 @@ MODES = (
     "timeout_after",
     "reset_after",
     "truncate_after",
+    "redirect",
     "delay",
 )
 _DEFAULT_SECONDS = {"timeout_after": Decimal(30), "delay": Decimal(1)}
-_DEFAULT_STATUS = {"gateway_error": 502}
+_DEFAULT_STATUS = {"gateway_error": 502, "redirect": 301}
 # What nginx answers when its upstream is down, give or take the version line.
 _GATEWAY_PAGE = (
     "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n"
@@ -65,18 +69,22 @@ class Fault:
     count: int
     status: int
     seconds: Decimal
+    location: str | None = None
 
     def matches(self, method, path):
         return self.method in ("*", method) and path.startswith(self.path_prefix)
 
     def document(self):
-        return {
+        document = {
             "match": f"{self.method} {self.path_prefix}",
             "mode": self.mode,
             "count": self.count,
             "status": self.status,
             "seconds": self.seconds,
         }
+        if self.location is not None:
+            document["location"] = self.location
+        return document
 
     def error(self):
         return ApiError(
@@ -100,13 +108,15 @@ def _parse_fault(fields):
     method, path_prefix = match.split(" ", 1)
     mode = fields.choice("mode", MODES)
     seconds = fields.number("seconds", Decimal(0), Decimal(600), 3, required=False)
+    lowest, highest = (300, 399) if mode == "redirect" else (400, 599)
     fault = Fault(
         method=method,
         path_prefix=path_prefix,
         mode=mode,
         count=fields.integer("count", 1, 1, 1_000_000),
-        status=fields.integer("status", _DEFAULT_STATUS.get(mode, 503), 400, 599),
+        status=fields.integer("status", _DEFAULT_STATUS.get(mode, 503), lowest, highest),
         seconds=_DEFAULT_SECONDS.get(mode, Decimal(0)) if seconds is None else seconds,
+        location=fields.text("location", 2000, required=False) if mode == "redirect" else None,
     )
     fields.finish()
     return fault
@@ -170,6 +180,10 @@ class FaultMiddleware:
             resp.status = fault.status
             resp.content_type = falcon.MEDIA_HTML
             resp.text = _GATEWAY_PAGE.format(status=falcon.code_to_http_status(fault.status))
+            resp.complete = True
+        if fault.mode == "redirect":
+            resp.status = fault.status
+            resp.location = fault.location or "https://" + req.url.split("://", 1)[1]
             resp.complete = True
         if fault.mode == "delay":
             self._registry.pause(fault.seconds)

@@ -123,6 +123,26 @@ def test_gateway_error_answers_an_html_page_and_changes_nothing(
     assert create_invoice(billing_client, billing_sandbox, body, key).status_code == 201
 
 
+def test_redirect_points_elsewhere_and_changes_nothing(billing_sandbox, billing_client, inject):
+    inject(
+        {"match": CREATE, "mode": "redirect"},
+        {"match": CREATE, "mode": "redirect", "status": 308, "location": "http://elsewhere.test/"},
+    )
+    key, body = unique_key(), invoice_body()
+    url = billing_sandbox.url + "/v1/invoices"
+
+    for status, location in (
+        (301, "https://" + url.split("://", 1)[1]),  # what moving a site to HTTPS answers
+        (308, "http://elsewhere.test/"),
+    ):
+        moved = billing_client.post(
+            url, json=body, headers={"Idempotency-Key": key}, allow_redirects=False
+        )
+        assert (moved.status_code, moved.headers["Location"]) == (status, location)
+    assert find_by_reference(billing_client, billing_sandbox, body["reference"]) == []
+    assert create_invoice(billing_client, billing_sandbox, body, key).status_code == 201
+
+
 def test_truncate_after_commits_then_cuts_the_answer_short(billing_sandbox, billing_client, inject):
     inject({"match": CREATE, "mode": "truncate_after"})
     key, body = unique_key(), invoice_body()
@@ -220,6 +240,9 @@ def test_unauthenticated_requests_do_not_use_up_faults(billing_sandbox, billing_
         ({"mode": "delay"}, "faults[0].match"),
         ({"match": CREATE, "mode": "delay", "count": 0}, "faults[0].count"),
         ({"match": CREATE, "mode": "error_before", "status": 200}, "faults[0].status"),
+        ({"match": CREATE, "mode": "error_before", "status": 301}, "faults[0].status"),
+        ({"match": CREATE, "mode": "redirect", "status": 404}, "faults[0].status"),
+        ({"match": CREATE, "mode": "gateway_error", "location": "/x"}, "faults[0].location"),
         ({"match": CREATE, "mode": "delay", "seconds": -1}, "faults[0].seconds"),
         ({"match": CREATE, "mode": "delay", "probability": 0.5}, "faults[0].probability"),
     ],
