@@ -85,7 +85,10 @@ class BillingClient:
     def _request(self, method, path, params):
         url = self.base_url + path
         try:
-            response = self._session.request(method, url, params=params, timeout=self._timeout)
+            # Never followed: a moved address is for an administrator to put in the settings.
+            response = self._session.request(
+                method, url, params=params, timeout=self._timeout, allow_redirects=False
+            )
         except _NEVER_SENT as exc:
             raise BillingMisconfigured(
                 f"{method} {url} cannot be sent ({exc}): check the company's billing system URL "
@@ -94,6 +97,12 @@ class BillingClient:
         except requests.RequestException as exc:
             # Refused, timed out, reset, or an answer cut short: a read is safe to send again.
             raise BillingUnavailable(f"{method} {url}: {type(exc).__name__}") from exc
+        if response.is_redirect:
+            raise BillingMisconfigured(
+                f"{method} {url} answered {response.status_code}, redirecting to "
+                f"{response.headers['Location']}: put the billing system's own address in the "
+                "company's settings in Odoo"
+            )
         if response.status_code >= 500 or response.status_code == 429:
             raise BillingUnavailable(f"{method} {url} answered {response.status_code}")
         try:

@@ -33,7 +33,8 @@ class BillingUnavailable(RetryableError):
 
 
 class BillingMisconfigured(FatalError):
-    """The company's billing settings make a request that cannot be sent (a malformed URL)."""
+    """The company's billing settings make a request that cannot be sent (a malformed URL), or
+    point at an address that redirects elsewhere."""
 
 
 class BillingApiError(FatalError):

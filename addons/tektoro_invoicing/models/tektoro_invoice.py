@@ -458,6 +458,14 @@ class TektoroInvoice(models.Model):
                 status=error.status,
                 phrase=error.params["phrase"],
             )
+        if error.reason == "redirected":
+            return _(
+                "its address answered %(status)s %(phrase)s, pointing to %(location)s: put the "
+                "billing system's own address in the settings",
+                status=error.status,
+                phrase=error.params["phrase"],
+                location=error.params["location"],
+            )
         if error.reason == "refused":
             return _(
                 "it answered %(status)s %(code)s: %(message)s",

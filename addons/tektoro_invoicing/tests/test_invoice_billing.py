@@ -73,6 +73,22 @@ class TestInvoicePush(BillingCase):
                     invoice, currency=code, tax=tax, total=invoice.amount_total, status="open"
                 )
 
+    def test_a_redirect_is_reported_where_it_points_not_followed(self):
+        """A billing URL that moved (to HTTPS, say). Followed, requests would have sent a GET of
+        the same URL instead of the POST, and the list of invoices would have come back as if
+        it were the invoice created."""
+        https = "https://" + self.sandbox.url.split("://", 1)[1] + "/v1/invoices"
+        for location in (https, self.sandbox.url + "/v1/invoices"):
+            with self.subTest(location=location):
+                invoice = self.invoice_with_fault(CREATE, "redirect", location=location)
+                self.assertRecordValues(invoice, [{"billing_state": "failed", "billing_id": False}])
+                self.assertIn(
+                    f"answered 301 Moved Permanently, pointing to {location}: put the billing "
+                    "system's own address in the settings",
+                    invoice.billing_error,
+                )
+                self.assertEqual(self.remote_invoices(reference=invoice.name), [])
+
     def test_the_push_waits_for_the_request_to_commit(self):
         work_order = self.make_work_order()
         action = work_order.action_create_invoice()

@@ -23,7 +23,10 @@ word it in the user's language:
 - ``connection_broken`` (``url``): sent, and the connection broke before the whole answer came;
 - ``not_json`` (``phrase``): an answer without the JSON the API sends, such as a proxy's HTML
   error page (``status`` is the answer's, ``phrase`` its reason phrase);
-- ``refused`` (``remote_message``): an error answer, with the error's ``status`` and ``code``.
+- ``refused`` (``remote_message``): an error answer, with the error's ``status`` and ``code``;
+- ``redirected`` (``location``, ``phrase``): a 3xx pointing elsewhere, as a web server that moved
+  the billing system to HTTPS answers. Redirects are never followed: requests would turn a POST
+  into a GET of the same URL and take its answer (a list of invoices) for the invoice created.
 """
 
 import json
@@ -127,7 +130,12 @@ class BillingClient:
             all_headers["Content-Type"] = "application/json"
         try:
             response = self.session.request(
-                method, url, data=data, headers=all_headers, timeout=self.timeout
+                method,
+                url,
+                data=data,
+                headers=all_headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
         except requests.ConnectTimeout as exc:
             raise self._unreachable(exc) from exc
@@ -167,6 +175,16 @@ class BillingClient:
 
     def _decode(self, method, path, response):
         status = response.status_code
+        if response.is_redirect:
+            location = response.headers["Location"]
+            raise BillingHTTPError(
+                f"{method} {path} answered {status} {response.reason}, redirecting to {location}",
+                status=status,
+                code=f"http_{status}",
+                reason="redirected",
+                location=location,
+                phrase=response.reason or "",
+            )
         try:
             document = response.json()
         except ValueError:

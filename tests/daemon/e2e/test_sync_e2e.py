@@ -382,3 +382,26 @@ def test_check_names_a_billing_url_that_no_request_can_be_sent_to(odoo_server, c
     assert "cannot be sent" in result.stdout
     assert "check the company's billing system URL and API key in Odoo" in result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_check_names_a_billing_url_that_redirects_and_the_jobs_do_not_follow_it(
+    odoo_server, company
+):
+    """Moved to HTTPS: following would carry the key to wherever the redirect points."""
+    invoice_id = company.make_invoice()
+    pay(company, invoice_id)
+    company.sandbox.inject({"match": "GET /v1/", "mode": "redirect"})
+
+    result = run_daemon(odoo_server, "check")
+    assert result.returncode == 1
+    assert f"billing for {company.name}: FAILED" in result.stdout
+    https = "https://" + company.sandbox.url.split("://", 1)[1]
+    assert f"answered 301, redirecting to {https}/v1/" in result.stdout
+    assert "put the billing system's own address in the company's settings" in result.stdout
+
+    company.sandbox.inject({"match": "GET /v1/events", "mode": "redirect"})
+    result = run_daemon(odoo_server, "once")
+    assert result.returncode == 1
+    assert company.invoice(invoice_id)["state"] == "sent"  # the events were not read
+    succeed(run_daemon(odoo_server, "once"))  # the redirects are used up: read again
+    assert company.invoice(invoice_id)["state"] == "paid"
