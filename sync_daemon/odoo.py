@@ -10,6 +10,7 @@ the daemon's own level (see ``logs.py``).
 """
 
 import http.client
+import json
 import logging
 import socket
 from urllib.error import HTTPError, URLError
@@ -27,6 +28,10 @@ _CURSOR_MOVED = "CursorMovedError"
 # Raised by the server when a transaction lost a race; the next attempt sees the winner's data.
 _CONCURRENCY_ERRORS = ("SerializationFailure", "TransactionRollbackError", "LockNotAvailable")
 _TRANSPORT_ERRORS = (URLError, socket.timeout, ConnectionError, http.client.HTTPException)
+# What odoorpc raises when the answer is not JSON-RPC at all: a maintenance page or a proxy's
+# page answered with status 200. Usually temporary, so retried like an unreachable Odoo.
+_NOT_JSON_RPC = json.JSONDecodeError
+_NOT_ODOO = "the answer was not Odoo's JSON-RPC (a maintenance page, or a proxy's page?)"
 
 
 class OdooGateway:
@@ -95,6 +100,10 @@ class OdooGateway:
             raise OdooUnavailable(
                 f"cannot reach Odoo at {self._settings.odoo_url}: {exc}"
             ) from None
+        except _NOT_JSON_RPC:
+            raise OdooUnavailable(
+                f"cannot log in to Odoo at {self._settings.odoo_url}: {_NOT_ODOO}"
+            ) from None
         _logger.info(
             "Logged in to Odoo %s as %s", self._settings.odoo_url, self._settings.odoo_login
         )
@@ -110,6 +119,8 @@ class OdooGateway:
             raise _http_error(exc, method) from None
         except _TRANSPORT_ERRORS as exc:
             raise OdooUnavailable(f"Odoo {method}: {type(exc).__name__}: {exc}") from None
+        except _NOT_JSON_RPC:
+            raise OdooUnavailable(f"Odoo {method}: {_NOT_ODOO}") from None
 
 
 def _rpc_error(exc, method):

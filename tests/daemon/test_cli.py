@@ -1,7 +1,11 @@
+import http.server
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
+
+import pytest
 
 from sync_daemon.cli import format_drift_table
 from sync_daemon.drift import Drift
@@ -45,6 +49,51 @@ def test_a_bad_setting_stops_the_daemon_naming_the_variable():
     assert result.returncode == 2
     assert "TEKTORO_SYNC_EVENTS_INTERVAL must be a number" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+class MaintenancePage(http.server.BaseHTTPRequestHandler):
+    """What a proxy in front of Odoo may answer while Odoo is down: a page, with status 200."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b"<html><body><h1>Back soon: down for maintenance</h1></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def maintenance_page():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MaintenancePage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("command", ["check", "once"])
+def test_a_page_instead_of_odoo_is_reported_and_retried_not_a_traceback(maintenance_page, command):
+    result = run_cli(
+        command,
+        env={
+            "TEKTORO_ODOO_URL": maintenance_page,
+            "TEKTORO_ODOO_DB": "tektoro",
+            "TEKTORO_ODOO_LOGIN": "billing-sync",
+            "TEKTORO_ODOO_PASSWORD": "hunter2-secret",
+            "TEKTORO_SYNC_BACKOFF_BASE": "0.01",
+        },
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output
+    assert "the answer was not Odoo's JSON-RPC (a maintenance page, or a proxy's page?)" in output
+    assert "retry 1 of" in output  # temporary, as far as the daemon can tell
+    assert "hunter2-secret" not in output
 
 
 def test_drift_table_has_a_row_per_finding_and_a_summary_per_company():
