@@ -20,6 +20,9 @@ left. Modes:
   system to HTTPS does; no data is touched.
 - ``delay``: wait ``seconds`` (default 1), then handle the request normally.
 
+An error answer (``error_before``, ``error_after``, ``gateway_error``) carries a ``Retry-After``
+header of ``retry_after`` seconds when one is given, as rate limiters and overloaded servers send.
+
 Faults live in the worker's memory: a restart clears them, never the data.
 """
 
@@ -51,6 +54,7 @@ MODES = (
 )
 _DEFAULT_SECONDS = {"timeout_after": Decimal(30), "delay": Decimal(1)}
 _DEFAULT_STATUS = {"gateway_error": 502, "redirect": 301}
+_ERROR_MODES = ("error_before", "error_after", "gateway_error")
 # What nginx answers when its upstream is down, give or take the version line.
 _GATEWAY_PAGE = (
     "<html>\r\n<head><title>{status}</title></head>\r\n<body>\r\n"
@@ -70,6 +74,7 @@ class Fault:
     status: int
     seconds: Decimal
     location: str | None = None
+    retry_after: int | None = None
 
     def matches(self, method, path):
         return self.method in ("*", method) and path.startswith(self.path_prefix)
@@ -84,6 +89,8 @@ class Fault:
         }
         if self.location is not None:
             document["location"] = self.location
+        if self.retry_after is not None:
+            document["retry_after"] = self.retry_after
         return document
 
     def error(self):
@@ -117,6 +124,9 @@ def _parse_fault(fields):
         status=fields.integer("status", _DEFAULT_STATUS.get(mode, 503), lowest, highest),
         seconds=_DEFAULT_SECONDS.get(mode, Decimal(0)) if seconds is None else seconds,
         location=fields.text("location", 2000, required=False) if mode == "redirect" else None,
+        retry_after=(
+            fields.integer("retry_after", None, 0, 3600) if mode in _ERROR_MODES else None
+        ),
     )
     fields.finish()
     return fault
@@ -192,6 +202,8 @@ class FaultMiddleware:
         fault = req.context.get("fault")
         if fault is None:
             return
+        if fault.retry_after is not None:
+            resp.set_header("Retry-After", str(fault.retry_after))
         if fault.mode == "error_after":
             render_error(resp, fault.error())
         elif fault.mode == "timeout_after":

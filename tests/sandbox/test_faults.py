@@ -123,6 +123,21 @@ def test_gateway_error_answers_an_html_page_and_changes_nothing(
     assert create_invoice(billing_client, billing_sandbox, body, key).status_code == 201
 
 
+def test_error_answers_can_say_when_to_retry(billing_sandbox, billing_client, inject):
+    inject(
+        {"match": CREATE, "mode": "error_before", "status": 429, "retry_after": 7},
+        {"match": CREATE, "mode": "gateway_error", "status": 503, "retry_after": 0},
+        {"match": CREATE, "mode": "error_after", "status": 503},
+    )
+    answers = [create_invoice(billing_client, billing_sandbox) for _ in range(3)]
+
+    assert [(a.status_code, a.headers.get("Retry-After")) for a in answers] == [
+        (429, "7"),
+        (503, "0"),
+        (503, None),
+    ]
+
+
 def test_redirect_points_elsewhere_and_changes_nothing(billing_sandbox, billing_client, inject):
     inject(
         {"match": CREATE, "mode": "redirect"},
@@ -243,6 +258,8 @@ def test_unauthenticated_requests_do_not_use_up_faults(billing_sandbox, billing_
         ({"match": CREATE, "mode": "error_before", "status": 301}, "faults[0].status"),
         ({"match": CREATE, "mode": "redirect", "status": 404}, "faults[0].status"),
         ({"match": CREATE, "mode": "gateway_error", "location": "/x"}, "faults[0].location"),
+        ({"match": CREATE, "mode": "delay", "retry_after": 1}, "faults[0].retry_after"),
+        ({"match": CREATE, "mode": "error_before", "retry_after": -1}, "faults[0].retry_after"),
         ({"match": CREATE, "mode": "delay", "seconds": -1}, "faults[0].seconds"),
         ({"match": CREATE, "mode": "delay", "probability": 0.5}, "faults[0].probability"),
     ],
