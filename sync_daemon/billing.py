@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import requests
 from requests.exceptions import URLRequired
+from urllib3.exceptions import InvalidHeader
+from urllib3.util.retry import Retry
 
 from sync_daemon import __version__
 from sync_daemon.errors import BillingApiError, BillingMisconfigured, BillingUnavailable
@@ -104,7 +106,10 @@ class BillingClient:
                 "company's settings in Odoo"
             )
         if response.status_code >= 500 or response.status_code == 429:
-            raise BillingUnavailable(f"{method} {url} answered {response.status_code}")
+            raise BillingUnavailable(
+                f"{method} {url} answered {response.status_code}",
+                retry_after=_retry_after(response),
+            )
         try:
             body = json.loads(response.text, parse_float=Decimal)
         except ValueError as exc:
@@ -117,3 +122,14 @@ class BillingClient:
                 error.get("message", response.reason),
             )
         return body
+
+
+def _retry_after(response):
+    """Seconds the ``Retry-After`` header asks for (a delay or an HTTP date), or None."""
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return Retry().parse_retry_after(value)
+    except InvalidHeader:
+        return None

@@ -29,7 +29,14 @@ class ConfigError(FatalError):
 
 
 class BillingUnavailable(RetryableError):
-    """The billing system did not answer, or answered with a 5xx."""
+    """The billing system did not answer, or answered with a 5xx or a 429.
+
+    ``retry_after``: the seconds its ``Retry-After`` header asked the client to wait, if any.
+    """
+
+    def __init__(self, message, retry_after=None):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class BillingMisconfigured(FatalError):

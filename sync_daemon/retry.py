@@ -2,7 +2,9 @@
 
 Only ``RetryableError`` is retried: a transport failure or a 5xx says nothing was refused. A
 business error would fail the same way again, so it goes straight up to the job. Jitter keeps
-several daemons (or several companies) that failed together from retrying in lock-step.
+several daemons (or several companies) that failed together from retrying in lock-step. A server
+that says how long to wait (``Retry-After`` on a 429 or 503) is waited for at least that long,
+but never longer than the backoff's cap: SIGTERM and the job's next run are not held up by it.
 """
 
 import logging
@@ -53,6 +55,9 @@ class Retrier:
                 if retry_number >= self.backoff.max_attempts or self.stopping.is_set():
                     raise
                 delay = self.backoff.delay(retry_number, self._rng)
+                asked = getattr(exc, "retry_after", None)
+                if asked is not None:
+                    delay = max(delay, min(asked, self.backoff.cap))
                 _logger.warning(
                     "%s failed (%s); retry %s of %s in %.2fs",
                     what,

@@ -1,8 +1,11 @@
+import logging
 import random
 import threading
+import time
 
 import pytest
 
+from sync_daemon.billing import BillingClient
 from sync_daemon.errors import BillingApiError, BillingUnavailable
 from sync_daemon.retry import Backoff, Retrier
 
@@ -69,3 +72,35 @@ def test_shutdown_cuts_a_backoff_wait_short():
     with pytest.raises(BillingUnavailable):
         retrier.call(flaky, "GET", "billing")
     assert flaky.calls == 1
+
+
+def test_a_retry_after_is_waited_for_up_to_the_cap(caplog):
+    retrier = Retrier(Backoff(0.001, 0.2, 5))
+    asked = Flaky(
+        BillingUnavailable("429", retry_after=0.1), BillingUnavailable("429", retry_after=60)
+    )
+    with caplog.at_level(logging.WARNING, "sync_daemon.retry"):
+        assert retrier.call(asked, "GET /v1/events", "billing") == "done"
+    # Jitter alone would wait at most 0.001 s, then 0.002 s.
+    assert [record.args[-1] for record in caplog.records] == [0.1, 0.2]
+
+
+def test_the_daemon_waits_as_long_as_the_billing_system_asks(billing_sandbox, billing_client):
+    """A rate limiter answers 429 with Retry-After: 1; retrying sooner would only be refused."""
+    billing_client.post(
+        billing_sandbox.url + "/_sandbox/faults",
+        json={
+            "faults": [
+                {"match": "GET /v1/events", "mode": "error_before", "status": 429, "retry_after": 1}
+            ]
+        },
+    ).raise_for_status()
+    client = BillingClient(
+        billing_sandbox.url, billing_sandbox.api_key, 10, Retrier(Backoff(0.001, 30, 3))
+    )
+    with client:
+        started = time.monotonic()
+        events, _has_more = client.events(0, 10)
+        waited = time.monotonic() - started
+    assert isinstance(events, list)
+    assert 1 <= waited < 5
