@@ -15,9 +15,13 @@ class SyncError(Exception):
 
 
 class RetryableError(SyncError):
-    """The request may succeed if sent again: nothing says it was refused."""
+    """The request may succeed if sent again: nothing says it was refused.
+
+    ``retry_after``: seconds the other side asked the client to wait first, if it said.
+    """
 
     retryable = True
+    retry_after = None
 
 
 class FatalError(SyncError):
@@ -29,10 +33,8 @@ class ConfigError(FatalError):
 
 
 class BillingUnavailable(RetryableError):
-    """The billing system did not answer, or answered with a 5xx or a 429.
-
-    ``retry_after``: the seconds its ``Retry-After`` header asked the client to wait, if any.
-    """
+    """The billing system did not answer, or answered with a 5xx or a 429 (whose
+    ``Retry-After`` header, if any, gives ``retry_after``)."""
 
     def __init__(self, message, retry_after=None):
         super().__init__(message)

@@ -55,9 +55,8 @@ class Retrier:
                 if retry_number >= self.backoff.max_attempts or self.stopping.is_set():
                     raise
                 delay = self.backoff.delay(retry_number, self._rng)
-                asked = getattr(exc, "retry_after", None)
-                if asked is not None:
-                    delay = max(delay, min(asked, self.backoff.cap))
+                if exc.retry_after is not None:
+                    delay = max(delay, min(exc.retry_after, self.backoff.cap))
                 _logger.warning(
                     "%s failed (%s); retry %s of %s in %.2fs",
                     what,
