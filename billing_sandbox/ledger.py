@@ -6,10 +6,9 @@ the same transaction, so the event feed can never disagree with the invoices.
 """
 
 import secrets
-from decimal import Decimal
 
-from billing_sandbox.errors import conflict, not_found, validation_error
-from billing_sandbox.validation import currency_places, now_timestamp
+from billing_sandbox.errors import conflict, not_found
+from billing_sandbox.validation import check_places, currency_places, now_timestamp
 
 OPEN, PAID, CANCELLED = "open", "paid", "cancelled"
 
@@ -39,10 +38,7 @@ def pay_invoice(tx, invoice_id, payment):
     invoice = _existing(tx, invoice_id)
     _refuse_if_closed(invoice, "paid")
     places = _money_places(invoice["currency"])
-    if payment.amount != payment.amount.quantize(Decimal(1).scaleb(-places)):
-        raise validation_error(
-            "amount", f"must have at most {places} decimal places in {invoice['currency']}"
-        )
+    check_places("amount", payment.amount, places, f" in {invoice['currency']}")
     amount_paid = invoice["amount_paid"] + payment.amount
     if amount_paid > invoice["total"]:
         due = invoice["total"] - invoice["amount_paid"]

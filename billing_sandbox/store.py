@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from billing_sandbox import jsonio
 from billing_sandbox.errors import conflict, validation_error
-from billing_sandbox.validation import currency_places
+from billing_sandbox.validation import currency_places, smallest_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -277,7 +277,7 @@ def money_text(amount, places):
 
     Validation has already refused more places than that, so this never rounds.
     """
-    return format(amount.quantize(Decimal(1).scaleb(-places)), "f")
+    return format(amount.quantize(smallest_amount(places)), "f")
 
 
 class Transaction:

@@ -72,9 +72,7 @@ class Fields:
             raise validation_error(self.path(name), f"must be {relation} {minimum}")
         if number > maximum:
             raise validation_error(self.path(name), f"must be at most {maximum}")
-        if number != number.quantize(Decimal(1).scaleb(-places)):
-            raise validation_error(self.path(name), f"must have at most {places} decimal places")
-        return number
+        return check_places(self.path(name), number, places)
 
     def money(self, name, places, required=True, above_zero=False):
         """An amount in a currency with ``places`` decimal places (its ISO 4217 minor unit)."""
@@ -148,6 +146,18 @@ class Fields:
         if value is None and required:
             raise validation_error(self.path(name), "is required")
         return value
+
+
+def smallest_amount(places):
+    """The smallest amount with ``places`` decimal places: 0.01 for 2, 1 for 0, 0.001 for 3."""
+    return Decimal(1).scaleb(-places)
+
+
+def check_places(path, number, places, where=""):
+    """``number``, if it has at most ``places`` decimal places; a 422 naming ``path`` if not."""
+    if number != number.quantize(smallest_amount(places)):
+        raise validation_error(path, f"must have at most {places} decimal places{where}")
+    return number
 
 
 def currency_places(code):
@@ -225,7 +235,7 @@ def parse_invoice(body):
         total=fields.money("total", places),
     )
     fields.finish()
-    _check_arithmetic(draft, Decimal(1).scaleb(-places))
+    _check_arithmetic(draft, smallest_amount(places))
     return draft
 
 
