@@ -1,4 +1,5 @@
 import http.server
+import json
 import os
 import subprocess
 import sys
@@ -56,6 +57,9 @@ class MaintenancePage(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_page()
+
+    def send_page(self):
         body = b"<html><body><h1>Back soon: down for maintenance</h1></body></html>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -72,6 +76,39 @@ def maintenance_page():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MaintenancePage)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class OdooThenMaintenancePage(MaintenancePage):
+    """Odoo answers the login, then the proxy's page comes back for the calls that follow."""
+
+    def do_POST(self):
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        params = request.get("params", {})
+        if self.path == "/web/webclient/version_info":
+            result = {"server_version": "18.0", "server_version_info": [18, 0, 0, "final", 0, ""]}
+        elif params.get("method") == "login":
+            result = 2
+        elif params.get("method") == "execute" and params["args"][-1] == "context_get":
+            result = {"lang": "en_US", "tz": False}
+        else:
+            self.server.pages_served += 1
+            return self.send_page()
+        body = json.dumps({"jsonrpc": "2.0", "id": request.get("id"), "result": result}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def maintenance_page_after_login():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OdooThenMaintenancePage)
+    server.pages_served = 0
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
     server.shutdown()
     server.server_close()
 
@@ -93,6 +130,34 @@ def test_a_page_instead_of_odoo_is_reported_and_retried_not_a_traceback(maintena
     assert "Traceback" not in output
     assert "the answer was not Odoo's JSON-RPC (a maintenance page, or a proxy's page?)" in output
     assert "retry 1 of" in output  # temporary, as far as the daemon can tell
+    assert "hunter2-secret" not in output
+
+
+@pytest.mark.parametrize("command", ["check", "once"])
+def test_a_page_after_the_login_is_reported_and_retried_not_a_traceback(
+    maintenance_page_after_login, command
+):
+    server = maintenance_page_after_login
+    result = run_cli(
+        command,
+        env={
+            "TEKTORO_ODOO_URL": f"http://127.0.0.1:{server.server_address[1]}",
+            "TEKTORO_ODOO_DB": "tektoro",
+            "TEKTORO_ODOO_LOGIN": "billing-sync",
+            "TEKTORO_ODOO_PASSWORD": "hunter2-secret",
+            "TEKTORO_SYNC_BACKOFF_BASE": "0.01",
+        },
+    )
+    assert result.returncode == 1
+    output = result.stdout + result.stderr
+    assert "Logged in to Odoo" in output
+    assert "Traceback" not in output
+    assert (
+        "Odoo get_sync_configs: the answer was not Odoo's JSON-RPC "
+        "(a maintenance page, or a proxy's page?)"
+    ) in output
+    assert "retry 1 of" in output
+    assert server.pages_served > 1  # asked again, not given up at the first page
     assert "hunter2-secret" not in output
 
 
