@@ -20,7 +20,7 @@ _logger = logging.getLogger(__name__)
 
 LOCAL_SNAPSHOT_PAGE = 2000
 HANDLED_EVENT_TYPES = ("invoice.paid", "invoice.cancelled")
-_EVENT_INVOICE_FIELDS = ("id", "reference", "status", "paid_at", "cancelled_at")
+_EVENT_INVOICE_FIELDS = ("id", "reference", "status", "total", "paid_at", "cancelled_at")
 
 
 class JobFailed(SyncError):
@@ -291,13 +291,17 @@ class _ReconcileRun:
 
 
 def compact_event(event):
-    """What the addon needs of an event: the rest of the invoice stays out of the RPC payload."""
+    """What the addon needs of an event: the rest of the invoice stays out of the RPC payload.
+
+    The total is how Odoo recognises an invoice it knows only by its number (its push went
+    unanswered, so it has no billing id yet). It travels as text: exact, where JSON-RPC would
+    need a float, and the billing client reads amounts as ``Decimal``, which JSON can't carry.
+    """
     invoice = event.get("invoice") or {}
-    return {
-        "id": event["id"],
-        "type": event["type"],
-        "invoice": {key: invoice.get(key) for key in _EVENT_INVOICE_FIELDS},
-    }
+    compact = {key: invoice.get(key) for key in _EVENT_INVOICE_FIELDS}
+    if compact["total"] is not None:
+        compact["total"] = str(compact["total"])
+    return {"id": event["id"], "type": event["type"], "invoice": compact}
 
 
 def _age_seconds(timestamp):

@@ -143,6 +143,35 @@ def test_failed_and_unknown_pushes_end_synced_with_one_external_invoice_each(
         assert (invoice["billing_state"], invoice["billing_id"]) == ("synced", remote[0]["id"])
 
 
+@pytest.mark.parametrize("outcome", ["paid", "cancelled"])
+def test_an_event_for_an_invoice_whose_push_went_unanswered_is_applied(
+    odoo_server, company, outcome
+):
+    """The push made the invoice in billing but its answer never came: Odoo has no billing id.
+
+    The event finds the invoice by its number, and its total shows it is the same invoice.
+    """
+    sandbox = company.sandbox
+    sandbox.inject({"match": "POST /v1/invoices", "mode": "timeout_after", "seconds": 4})
+    invoice_id = company.make_invoice(20.0)
+    local = company.invoice(invoice_id)
+    assert (local["billing_state"], local["billing_id"]) == ("unknown", False)
+    [remote] = sandbox.invoices_with_reference(local["name"])
+    if outcome == "paid":
+        sandbox.pay(remote["id"], remote["total"])
+    else:
+        sandbox.cancel(remote["id"])
+
+    succeed(run_daemon(odoo_server, "once"))
+
+    invoice = company.invoice(invoice_id)
+    assert (invoice["state"], invoice["billing_state"], invoice["billing_id"]) == (
+        outcome, "synced", remote["id"]
+    )
+    note = PAID_NOTE if outcome == "paid" else CANCELLED_NOTE
+    assert len(company.notes(invoice_id, note)) == 1
+
+
 def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, company):
     invoice_ids = [company.make_invoice(10.0 + n) for n in range(20)]
     paid_ids, cancelled_ids = invoice_ids[:15], invoice_ids[15:]
