@@ -131,6 +131,12 @@ class TestFeatureFlag(WorkOrderCase):
         self.assertRegex(
             arch, r'name="action_view_invoices"[^>]*invisible="not tektoro_invoices_enabled'
         )
+        # An invoice opened by its address while the flag is off shows no button that acts on it.
+        arch = self.env["tektoro.invoice"].get_view(view_type="form")["arch"]
+        for button in ("action_retry_push", "action_print_pdf", "action_cancel"):
+            self.assertRegex(
+                arch, rf'name="{button}"[^>]*invisible="not tektoro_invoices_enabled( |")'
+            )
 
 
 @tagged("post_install", "-at_install")
