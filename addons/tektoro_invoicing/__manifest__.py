@@ -29,6 +29,7 @@
         "wizard/tektoro_master_invoice_create_wizard_views.xml",
         "wizard/tektoro_master_invoice_review_wizard_views.xml",
         "wizard/tektoro_client_invoice_generate_wizard_views.xml",
+        "wizard/tektoro_company_settings_views.xml",
         "views/tektoro_ticket_views.xml",
         "views/tektoro_master_invoice_views.xml",
         "views/tektoro_client_invoice_views.xml",

@@ -188,7 +188,7 @@ class TektoroInvoice(models.Model):
                 raise UserError(
                     _(
                         "Work-order invoices are turned off for %s. "
-                        "A manager can turn them on in Settings.",
+                        "A manager can turn them on in TekToro > Configuration > Settings.",
                         company.name,
                     )
                 )

@@ -176,7 +176,7 @@ class TektoroWorkOrder(models.Model):
             raise UserError(
                 _(
                     "Work-order invoices are turned off for %s. "
-                    "A manager can turn them on in Settings.",
+                    "A manager can turn them on in TekToro > Configuration > Settings.",
                     self.company_id.name,
                 )
             )

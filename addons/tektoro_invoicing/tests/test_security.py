@@ -45,6 +45,7 @@ ACTION_RIGHTS = {
     ("tektoro.invoice", "action_print_pdf"): (*OFFICE, "sync"),
     ("tektoro.invoice", "message_post"): (*OFFICE, "sync"),
     ("tektoro.invoice.create.wizard", "create"): OFFICE,
+    ("tektoro.company.settings", "create"): ("manager",),
     ("tektoro.billing.sync", "get_sync_configs"): ("sync",),
     ("tektoro.billing.sync", "apply_events"): ("sync",),
     ("tektoro.billing.sync", "retry_pushes"): ("sync",),
@@ -183,6 +184,8 @@ class TestAccessMatrix(SecurityCase):
             return [invoice.ids], {}
         if model == "tektoro.invoice.create.wizard":
             return [{"work_order_id": self.make_work_order().id}], {}
+        if model == "tektoro.company.settings":
+            return [{"tektoro_invoice_prefix": "MGR"}], {}
         self.company.sudo().write(
             {"tektoro_billing_url": "http://127.0.0.1:9", "tektoro_billing_api_key": "sk_x"}
         )
@@ -272,6 +275,20 @@ class TestApiKeyStaysSecret(SecurityCase):
             "order by the key": ("res.company", "search", [[]], {"order": key}, refused),
             "settings default_get": ("res.config.settings", "default_get", [[key]], {}, dropped),
             "settings create": ("res.config.settings", "create", [{}], {}, refused),
+            "TekToro settings default_get": (
+                "tektoro.company.settings",
+                "default_get",
+                [[key]],
+                {},
+                dropped,
+            ),
+            "TekToro settings create": (
+                "tektoro.company.settings",
+                "create",
+                [{key: "sk_mine"}],
+                {},
+                refused,
+            ),
             "fields_get": ("res.company", "fields_get", [], {"attributes": ["string"]}, dropped),
             "invoice idempotency key": (
                 "tektoro.invoice",

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
 
 from .common import TektoroCase
 
@@ -96,6 +96,125 @@ class TestCompanySettings(TektoroCase):
 
 
 @tagged("post_install", "-at_install")
+class TestManagerSettings(TektoroCase):
+    """TekToro > Configuration > Settings: the company's settings for managers too."""
+
+    def open_settings(self, user):
+        return Form(self.env["tektoro.company.settings"].with_user(user))
+
+    def test_a_manager_who_is_no_administrator_changes_the_business_settings(self):
+        self.assertFalse(self.manager.has_group("base.group_system"))
+        self.company.write(
+            {
+                "tektoro_invoices_enabled": False,
+                "tektoro_invoice_prefix": "TFT",
+                "tektoro_default_tax_rate": 5.0,
+            }
+        )
+        with self.open_settings(self.manager) as settings:
+            # The dialog opens on the company's current values.
+            self.assertEqual(settings.company_id, self.company)
+            self.assertFalse(settings.tektoro_invoices_enabled)
+            self.assertEqual(settings.tektoro_invoice_prefix, "TFT")
+            self.assertEqual(settings.tektoro_default_tax_rate, 5.0)
+            settings.tektoro_invoices_enabled = True
+            settings.tektoro_invoice_prefix = "ACME"
+            settings.tektoro_default_tax_rate = 7.5
+        action = settings.record.action_save()
+        self.assertEqual(action["tag"], "reload")  # the invoices menu follows the flag
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "tektoro_invoices_enabled": True,
+                    "tektoro_invoice_prefix": "ACME",
+                    "tektoro_default_tax_rate": 7.5,
+                }
+            ],
+        )
+
+    def test_the_billing_connection_stays_with_system_administrators(self):
+        self.company.sudo().write(
+            {
+                "tektoro_billing_url": "https://billing.example.com",
+                "tektoro_billing_api_key": "sk_a",
+            }
+        )
+        Settings = self.env["tektoro.company.settings"]
+        billing_fields = {
+            "tektoro_billing_url",
+            "tektoro_billing_api_key",
+            "tektoro_billing_timeout",
+        }
+        self.assertFalse(billing_fields & set(Settings.with_user(self.manager).fields_get()))
+        self.assertNotIn(
+            "tektoro_billing_url",
+            Settings.with_user(self.manager).get_view(view_type="form")["arch"],
+        )
+        with self.assertRaises(AccessError):
+            Settings.with_user(self.manager).create(
+                {"tektoro_invoice_prefix": "TFT", "tektoro_billing_url": "https://thief.example"}
+            )
+        # An administrator sees and changes it in the same dialog.
+        admin = self.env.ref("base.user_admin")
+        with self.open_settings(admin) as settings:
+            self.assertEqual(settings.tektoro_billing_url, "https://billing.example.com")
+            self.assertEqual(settings.tektoro_billing_api_key, "sk_a")
+            settings.tektoro_billing_url = "https://billing2.example.com"
+            settings.tektoro_billing_api_key = "sk_b"
+            settings.tektoro_billing_timeout = 4
+        settings.record.action_save()
+        self.assertRecordValues(
+            self.company.sudo(),
+            [
+                {
+                    "tektoro_billing_url": "https://billing2.example.com",
+                    "tektoro_billing_api_key": "sk_b",
+                    "tektoro_billing_timeout": 4.0,
+                }
+            ],
+        )
+
+    def test_only_managers_open_it(self):
+        for user in (self.office, self.contractor):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["tektoro.company.settings"].with_user(user).create(
+                    {"tektoro_invoice_prefix": "OOPS"}
+                )
+        # A record made for someone else does not let them save it either.
+        settings = self.env["tektoro.company.settings"].create({"tektoro_invoice_prefix": "OOPS"})
+        with self.assertRaises(AccessError):
+            settings.with_user(self.office).action_save()
+        self.assertNotEqual(self.company.tektoro_invoice_prefix, "OOPS")
+
+    def test_a_company_the_manager_does_not_work_for_is_refused(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        settings = (
+            self.env["tektoro.company.settings"]
+            .with_user(self.manager)
+            .create({"company_id": other.id, "tektoro_invoice_prefix": "MINE"})
+        )
+        with self.assertRaisesRegex(AccessError, "Other Co"):
+            settings.action_save()
+        self.assertEqual(other.tektoro_invoice_prefix, "TFT")
+
+    def test_bad_values_are_refused_and_nothing_changes(self):
+        self.company.write({"tektoro_invoice_prefix": "TFT", "tektoro_invoices_enabled": False})
+        settings = (
+            self.env["tektoro.company.settings"]
+            .with_user(self.manager)
+            .create({"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "TF T"})
+        )
+        # assertRaises, not assertRaisesRegex: it rolls back as the failed request would.
+        with self.assertRaises(ValidationError) as refused:
+            settings.action_save()
+        self.assertIn("must be 1 to 10 letters or digits", str(refused.exception))
+        self.assertRecordValues(
+            self.company, [{"tektoro_invoice_prefix": "TFT", "tektoro_invoices_enabled": False}]
+        )
+
+
+@tagged("post_install", "-at_install")
 class TestSettingsTour(HttpCase):
     def test_settings_tour(self):
         company = self.env.ref("base.main_company")
@@ -107,4 +226,21 @@ class TestSettingsTour(HttpCase):
         )
         self.assertRecordValues(
             company, [{"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "ACME"}]
+        )
+
+    def test_manager_settings_tour(self):
+        company = self.env.ref("base.main_company")
+        company.write({"tektoro_invoices_enabled": False, "tektoro_invoice_prefix": "TFT"})
+        new_test_user(
+            self.env,
+            login="tk_settings_manager",
+            groups="base.group_user,tektoro_invoicing.group_manager",
+        )
+        self.start_tour(
+            "/odoo/action-tektoro_invoicing.tektoro_master_invoice_action_review",
+            "tektoro_manager_settings_tour",
+            login="tk_settings_manager",
+        )
+        self.assertRecordValues(
+            company, [{"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "MGR"}]
         )

@@ -28,3 +28,41 @@ registry.category("web_tour.tours").add("tektoro_settings_tour", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("tektoro_manager_settings_tour", {
+    steps: () => [
+        {
+            content: "Open TekToro's Configuration menu",
+            trigger: ".o_menu_sections button[data-menu-xmlid='tektoro_invoicing.menu_configuration']",
+            run: "click",
+        },
+        {
+            content: "Open the settings",
+            trigger: ".dropdown-item[data-menu-xmlid='tektoro_invoicing.tektoro_company_settings_menu']",
+            run: "click",
+        },
+        {
+            content: "The dialog shows the company's settings, without the billing connection",
+            trigger: ".modal:not(:has(div[name='tektoro_billing_url'])) div[name='tektoro_invoice_prefix'] input:value(TFT)",
+        },
+        {
+            content: "Change the invoice prefix",
+            trigger: ".modal div[name='tektoro_invoice_prefix'] input",
+            run: "edit MGR",
+        },
+        {
+            content: "Turn work-order invoices on",
+            trigger: ".modal div[name='tektoro_invoices_enabled'] input[type='checkbox']",
+            run: "click",
+        },
+        {
+            content: "Save",
+            trigger: ".modal button[name='action_save']",
+            run: "click",
+        },
+        {
+            content: "Saved: the dialog is gone",
+            trigger: "body:not(:has(.modal))",
+        },
+    ],
+});
