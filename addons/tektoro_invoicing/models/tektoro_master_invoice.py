@@ -1,7 +1,7 @@
 import re
 import unicodedata
 
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -179,6 +179,9 @@ class TektoroMasterInvoice(models.Model):
     def write(self, vals):
         if not self.env.su:
             check_values(self, vals)
+            vals = self._remove_unlinked_tickets(vals)
+            if not vals:
+                return True
             self._refuse_workflow_fields(vals)
             set_once = self._CREATION_FIELDS & set(vals)
             if set_once:
@@ -191,6 +194,39 @@ class TektoroMasterInvoice(models.Model):
             if "note" in vals:
                 self._check_editable_by_caller()
         return super().write(vals)
+
+    def _remove_unlinked_tickets(self, vals):
+        """Take off the tickets that ``ticket_ids`` unlinks, and return the other values.
+
+        ``Command.unlink`` is how a caller of the ORM removes tickets from an invoice: it does
+        what the tickets' "Remove" button does, under the same rules. Any other ticket command
+        stays refused: tickets join an invoice by bundling only.
+        """
+        commands = vals.get("ticket_ids")
+        if (
+            not isinstance(commands, (list, tuple))
+            or not commands
+            or not all(
+                isinstance(command, (list, tuple))
+                and len(command) >= 2
+                and command[0] == Command.UNLINK
+                and isinstance(command[1], int)
+                for command in commands
+            )
+        ):
+            return vals
+        tickets = self.env["tektoro.ticket"].browse(command[1] for command in commands)
+        strangers = tickets.filtered(lambda ticket: ticket.sudo().master_invoice_id not in self)
+        if strangers:
+            raise UserError(
+                _(
+                    "%(tickets)s can't be removed: not on %(invoices)s.",
+                    tickets=", ".join(strangers.sudo().mapped("name")),
+                    invoices=", ".join(self.mapped("name")),
+                )
+            )
+        tickets.action_remove_from_master_invoice()
+        return {name: value for name, value in vals.items() if name != "ticket_ids"}
 
     def _refuse_workflow_fields(self, vals):
         refused = sorted(self._WORKFLOW_FIELDS & set(vals))

@@ -1,3 +1,5 @@
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
 from .common import TektoroMasterInvoiceCase
@@ -209,6 +211,35 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertRecordValues(ticket, [{"state": "approved"}])
         ticket.with_user(self.manager).action_reset_to_draft()
         self.assertRecordValues(ticket, [{"state": "draft"}])
+
+    def test_unlinking_tickets_from_a_draft_takes_them_off(self):
+        """``Command.unlink`` on ``ticket_ids`` removes, under the Remove button's rules."""
+        tickets = self._tickets(self.contractor, self.client_a, [1, 2, 3])
+        unbundled = self._tickets(self.contractor, self.client_a, [4], state="draft")
+        invoice = self._master_invoice()
+        as_contractor = invoice.with_user(self.contractor)
+
+        as_contractor.write({"ticket_ids": [Command.unlink(tickets[1].id)], "note": "Day 2 out."})
+        self.assertRecordValues(
+            invoice, [{"ticket_count": 2, "amount_total": 200, "note": "Day 2 out."}]
+        )
+        self.assertFalse(tickets[1].master_invoice_id)
+        with self.assertRefused(UserError, "TKT-.* can't be removed: not on JD-MINV-001"):
+            as_contractor.write({"ticket_ids": [Command.unlink(unbundled.id)]})
+        with self.assertRefused(UserError, "can't be set directly"):
+            as_contractor.write({"ticket_ids": [Command.link(tickets[1].id)]})
+        with self.assertRefused(UserError, "can't be set directly"):
+            as_contractor.write({"ticket_ids": [Command.delete(tickets[0].id)]})
+        with self.assertRaises(AccessError):  # another contractor
+            invoice.with_user(self.contractor_2).write(
+                {"ticket_ids": [Command.unlink(tickets[0].id)]}
+            )
+
+        as_contractor.action_submit()
+        with self.assertRefused(UserError, "can no longer be changed"):
+            as_contractor.write({"ticket_ids": [Command.unlink(tickets[0].id)]})
+        self.assertEqual(invoice.ticket_ids, tickets[0] | tickets[2])
+        self.assertTrue(tickets[0].exists())
 
 
 @tagged("post_install", "-at_install")
