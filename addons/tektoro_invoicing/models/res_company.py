@@ -62,7 +62,8 @@ class ResCompany(models.Model):
             if not prefix or len(prefix) > 10 or not prefix.replace("_", "").isalnum():
                 raise ValidationError(
                     _(
-                        "The invoice prefix of %(company)s must be 1 to 10 letters or digits.",
+                        "The invoice prefix of %(company)s must be 1 to 10 letters, digits or "
+                        "underscores.",
                         company=company.name,
                     )
                 )

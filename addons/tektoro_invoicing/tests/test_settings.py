@@ -81,6 +81,12 @@ class TestCompanySettings(TektoroCase):
             with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
                 self.company.sudo().write({field: value})
 
+    def test_prefixes_of_letters_digits_and_underscores_are_taken(self):
+        for prefix in ("T", "TFT_2", "ABCDEFGHIJ"):
+            with self.subTest(prefix=prefix):
+                self.company.write({"tektoro_invoice_prefix": prefix})
+                self.assertEqual(self.company.tektoro_invoice_prefix, prefix)
+
     def test_billing_urls_and_keys_that_work_are_taken(self):
         for url, key in (
             ("https://billing.example.com", "sk_live_0123456789abcdef"),
@@ -208,7 +214,7 @@ class TestManagerSettings(TektoroCase):
         # assertRaises, not assertRaisesRegex: it rolls back as the failed request would.
         with self.assertRaises(ValidationError) as refused:
             settings.action_save()
-        self.assertIn("must be 1 to 10 letters or digits", str(refused.exception))
+        self.assertIn("must be 1 to 10 letters, digits or underscores", str(refused.exception))
         self.assertRecordValues(
             self.company, [{"tektoro_invoice_prefix": "TFT", "tektoro_invoices_enabled": False}]
         )
