@@ -1,3 +1,5 @@
+import re
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -182,6 +184,20 @@ class TestMasterInvoiceAccess(TektoroMasterInvoiceCase):
             self._tickets(self.manager, self.client_a, [4], state="draft").with_user(
                 self.manager
             ).action_approve()
+
+    def test_review_buttons_hide_on_the_reviewers_own_work(self):
+        """On their own invoice or ticket they could only ever answer "your own"."""
+        own_work = r'invisible="[^"]* or contractor_id == uid"'
+        for model, view_type, button, count in (
+            ("tektoro.master.invoice", "list", "action_open_review_wizard", 2),
+            ("tektoro.master.invoice", "form", "action_open_review_wizard", 2),
+            ("tektoro.ticket", "form", "action_approve", 1),
+        ):
+            with self.subTest(model=model, view_type=view_type):
+                arch = self.env[model].with_user(self.manager).get_view(view_type=view_type)["arch"]
+                self.assertEqual(
+                    len(re.findall(rf'name="{button}"[^>]*{own_work}', arch)), count, arch
+                )
 
     def test_client_invoice_actions_are_for_managers(self):
         Client = self.env["tektoro.client.invoice"]
