@@ -11,7 +11,11 @@ class TektoroReportController(ReportController):
         /tektoro/invoices/<id>/pdf: missing, unreadable and feature-off all answer 404."""
         report = request.env["ir.actions.report"]._get_report_from_name(reportname)
         if report.model == "tektoro.invoice" and docids:
-            ids = {int(i) for i in docids.split(",") if i.isdigit()}
+            parts = docids.split(",")
+            # isascii: "²".isdigit() is True, and int() refuses it.
+            if not all(part.isascii() and part.isdigit() for part in parts):
+                raise request.not_found()
+            ids = {int(part) for part in parts}
             invoices = request.env["tektoro.invoice"].browse(ids).exists()
             try:
                 invoices.check_access("read")

@@ -1,4 +1,5 @@
 import logging
+import math
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -200,7 +201,11 @@ class TektoroBillingSync(models.AbstractModel):
 
     @staticmethod
     def _text(value, max_length=128):
-        return value[:max_length] if isinstance(value, str) and value else None
+        """A text of the billing system's, as PostgreSQL can store it: no NUL, valid UTF-8."""
+        if not isinstance(value, str):
+            return None
+        text = value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+        return text[:max_length] or None
 
     @staticmethod
     def _timestamp(value):
@@ -208,11 +213,12 @@ class TektoroBillingSync(models.AbstractModel):
         if isinstance(value, str):
             try:
                 moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
+                if moment.tzinfo is not None:
+                    # OverflowError: an offset that moves year 1 or 9999 out of range.
+                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+            except (ValueError, OverflowError):
                 moment = None
             if moment is not None:
-                if moment.tzinfo is not None:
-                    moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
                 return moment.replace(microsecond=0)
         return fields.Datetime.now()
 
@@ -389,7 +395,9 @@ class TektoroBillingSync(models.AbstractModel):
     def _same_amount(invoice, total):
         try:
             remote_total = float(total)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
+            return False
+        if not math.isfinite(remote_total):
             return False
         return not invoice.currency_id.compare_amounts(remote_total, invoice.amount_total)
 

@@ -124,7 +124,7 @@ class TektoroClientInvoice(models.Model):
         self.env["tektoro.master.invoice"]._check_period_values(date_from, date_to)
         if client_ids is not None and (
             not isinstance(client_ids, (list, tuple))
-            or not all(isinstance(i, int) for i in client_ids)
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in client_ids)
         ):
             raise UserError(_("Clients must be given as a list of ids."))
         clients = self.env["res.partner"].browse(client_ids or [])

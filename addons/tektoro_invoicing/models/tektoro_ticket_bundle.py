@@ -1,3 +1,4 @@
+import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -64,9 +65,14 @@ class TektoroTicketBundle(models.AbstractModel):
         if not isinstance(domain, list):
             raise UserError(_("The filter must be a list of conditions."))
         try:
-            self._search(domain)
+            query = self._search(domain, limit=1)
+            # Run it too: a value of the wrong type (("id", "in", ["abc"])) only fails in SQL.
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(query.select(), log_exceptions=False)
         except (ValueError, TypeError, IndexError, AssertionError, KeyError) as error:
             raise UserError(_("This filter is not valid: %s", error)) from None
+        except psycopg2.DataError as error:
+            raise UserError(_("This filter is not valid: %s", error.diag.message_primary)) from None
         return domain
 
     def _update_totals(self):

@@ -291,6 +291,38 @@ class TestApplyEvents(BillingSyncCase):
             ],
         )
 
+    def test_odd_totals_texts_and_times_skip_their_event_not_the_feed(self):
+        """Values no billing system should send: each event is judged alone, the cursor moves."""
+        first, second, third = self.invoices
+        self.invoices.sudo().write({"billing_id": False, "billing_state": "unknown"})
+        result = self.sync.apply_events(
+            self.company.id,
+            0,
+            [
+                self._event(1, "invoice.paid", first, id="inv_a", total="1E+400"),
+                self._event(2, "invoice.paid", second, id="inv_b", total=10**400),
+                self._event(3, "invoice.paid", first, id="inv_a", total="nan"),
+                self._event(
+                    4,
+                    "invoice.paid",
+                    third,
+                    id="inv\x00c\ud800",
+                    paid_at="0001-01-01T00:30:00+01:00",
+                ),
+            ],
+        )
+        self.assertEqual(result["cursor"], 4)
+        self.assertEqual([s["event_id"] for s in result["skipped"]], [1, 2, 3])
+        self.assertRecordValues(
+            self.invoices,
+            [
+                {"state": "sent", "billing_id": False, "billing_state": "unknown"},
+                {"state": "sent", "billing_id": False, "billing_state": "unknown"},
+                {"state": "paid", "billing_id": "invc?", "billing_state": "synced"},
+            ],
+        )
+        self.assertTrue(third.paid_at)  # the unreadable time falls back to the time applied
+
     def test_another_company_invoices_are_out_of_reach(self):
         other = self.env["res.company"].create(
             {"name": "Other Co", "tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "OTH"}

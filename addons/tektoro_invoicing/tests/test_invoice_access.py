@@ -191,6 +191,9 @@ class TestInvoicePdfRoute(WorkOrderCase, HttpCase):
             self.assertEqual(
                 self.url_open(f"{url},{invoice.id + 1000}").status_code, 404, "one id missing"
             )
+            # A digit int() refuses (superscript two), and no id at all: 404, not a 500.
+            for bad in ("\u00b2", "abc"):
+                self.assertEqual(self.url_open(f"{url},{bad}").status_code, 404, bad)
 
         self.company.tektoro_invoices_enabled = False
         for url in urls:

@@ -17,6 +17,8 @@ from odoo.exceptions import ValidationError
 MAX_CHAR = 1000
 MAX_TEXT = 100_000
 MAX_NUMBER = 999_999_999_999.99
+# Odoo's integer columns are PostgreSQL's 32-bit int4.
+MAX_INTEGER = 2**31 - 1
 # Formatted outside the _() call: Odoo's term extractor evaluates the call's arguments.
 MAX_NUMBER_TEXT = f"{MAX_NUMBER:,.2f}"
 
@@ -70,17 +72,18 @@ def _check_value(model, field, value):
                 model.env._("%(field)s: there is no record with id %(id)s.", field=label, id=value)
             )
     elif field.type in ("float", "monetary", "integer"):
+        limit = MAX_INTEGER if field.column_type == ("int4", "int4") else MAX_NUMBER
         if (
             isinstance(value, bool)
             or not isinstance(value, numbers.Real)
             or not math.isfinite(value)
-            or abs(value) > MAX_NUMBER
+            or abs(value) > limit
         ):
             raise ValidationError(
                 model.env._(
                     "%(field)s must be a number between -%(max)s and %(max)s, not %(value)s.",
                     field=label,
-                    max=MAX_NUMBER_TEXT,
+                    max=f"{limit:,}" if limit == MAX_INTEGER else MAX_NUMBER_TEXT,
                     value=_short(value),
                 )
             )
@@ -88,6 +91,10 @@ def _check_value(model, field, value):
         limit = MAX_CHAR if field.type == "char" else MAX_TEXT
         if not isinstance(value, str):
             raise ValidationError(model.env._("%s must be text.", label))
+        if "\x00" in value or not _is_utf8(value):
+            raise ValidationError(
+                model.env._("%s must be text without NUL characters or broken Unicode.", label)
+            )
         if len(value) > limit:
             raise ValidationError(
                 model.env._(
@@ -97,7 +104,7 @@ def _check_value(model, field, value):
     elif field.type in ("date", "datetime"):
         to_date(model.env, value, label, with_time=field.type == "datetime")
     elif field.type == "selection" and isinstance(field.selection, list):
-        if value not in dict(field.selection):
+        if not isinstance(value, str) or value not in dict(field.selection):
             raise ValidationError(
                 model.env._("%(field)s can't be %(value)s.", field=label, value=_short(value))
             )
@@ -123,6 +130,8 @@ def _linked_ids(env, commands, label):
             continue
         if not isinstance(command, (list, tuple)) or not command or command[0] not in range(7):
             raise ValidationError(env._("%s must be a list of records.", label))
+        if command[0] in (0, 1) and (len(command) != 3 or not isinstance(command[2], dict)):
+            raise ValidationError(env._("%s must be a list of records.", label))
         if command[0] in (1, 2, 3, 4) and len(command) > 1 and _is_id(command[1]):
             ids.add(command[1])
         elif command[0] == 6 and len(command) == 3 and isinstance(command[2], (list, tuple)):
@@ -132,6 +141,15 @@ def _linked_ids(env, commands, label):
         elif command[0] not in (0, 5):
             raise ValidationError(env._("%s must be a list of records.", label))
     return ids
+
+
+def _is_utf8(text):
+    """False for lone surrogates, which JSON can carry and PostgreSQL can't store."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_id(value):

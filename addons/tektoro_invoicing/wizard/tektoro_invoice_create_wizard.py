@@ -4,6 +4,7 @@ from odoo import api, fields, models
 class TektoroInvoiceCreateWizard(models.TransientModel):
     _name = "tektoro.invoice.create.wizard"
     _description = "Create Work-Order Invoice"
+    _inherit = ["tektoro.checked.values"]
 
     work_order_id = fields.Many2one("tektoro.work.order", required=True, readonly=True)
     include_unit_price = fields.Boolean(
