@@ -21,6 +21,7 @@ MAX_NUMBER = 999_999_999_999.99
 MAX_INTEGER = 2**31 - 1
 # Formatted outside the _() call: Odoo's term extractor evaluates the call's arguments.
 MAX_NUMBER_TEXT = f"{MAX_NUMBER:,.2f}"
+MAX_INTEGER_TEXT = f"{MAX_INTEGER:,}"
 
 
 def check_values(model, vals, creating=False):
@@ -72,7 +73,10 @@ def _check_value(model, field, value):
                 model.env._("%(field)s: there is no record with id %(id)s.", field=label, id=value)
             )
     elif field.type in ("float", "monetary", "integer"):
-        limit = MAX_INTEGER if field.column_type == ("int4", "int4") else MAX_NUMBER
+        is_int4 = field.column_type == ("int4", "int4")
+        limit, limit_text = (
+            (MAX_INTEGER, MAX_INTEGER_TEXT) if is_int4 else (MAX_NUMBER, MAX_NUMBER_TEXT)
+        )
         if (
             isinstance(value, bool)
             or not isinstance(value, numbers.Real)
@@ -83,7 +87,7 @@ def _check_value(model, field, value):
                 model.env._(
                     "%(field)s must be a number between -%(max)s and %(max)s, not %(value)s.",
                     field=label,
-                    max=f"{limit:,}" if limit == MAX_INTEGER else MAX_NUMBER_TEXT,
+                    max=limit_text,
                     value=_short(value),
                 )
             )
