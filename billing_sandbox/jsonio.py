@@ -6,7 +6,8 @@ Decimal and written back from Decimal text.
 """
 
 import json
-from decimal import Decimal
+import sys
+from decimal import MIN_ETINY, Decimal, InvalidOperation
 
 
 class RawJSON(str):
@@ -17,9 +18,15 @@ def loads(text):
     """Parse JSON with exact decimals; NaN and Infinity are not JSON and are refused.
 
     Numbers of any magnitude parse; validation bounds them before anything does arithmetic
-    with them or writes them out again (``1e999999`` would print a million digits).
+    with them or writes them out again (``1e999999`` would print a million digits). A number
+    beyond what Decimal or int can hold (``1e9999999999999999999``, an integer longer than
+    Python converts) parses as a stand-in just as far out of every bound: ``Infinity`` (signed)
+    when too large, the smallest non-zero Decimal (signed) when too small, 0 when zero. So
+    validation refuses it naming its field, as it refuses ``1e30``.
     """
-    return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+    return json.loads(
+        text, parse_float=_decimal, parse_int=_integer, parse_constant=_refuse_constant
+    )
 
 
 def dumps(value, sort_keys=False):
@@ -35,6 +42,27 @@ def canonical(value):
     differently is still recognised as replaying it.
     """
     return dumps(_normalise_numbers(value), sort_keys=True)
+
+
+def _decimal(text):
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        # JSON's grammar leaves one way to fail: an exponent past Decimal's limits.
+        mantissa, _, exponent = text.lower().partition("e")
+        if not Decimal(mantissa):
+            return Decimal(mantissa)
+        sign = "-" if mantissa.startswith("-") else ""
+        if exponent.startswith("-"):
+            return Decimal(f"{sign}1E{MIN_ETINY}")
+        return Decimal(f"{sign}Infinity")
+
+
+def _integer(text):
+    limit = sys.get_int_max_str_digits()
+    if limit and len(text.lstrip("-")) > limit:
+        return Decimal("-Infinity" if text.startswith("-") else "Infinity")
+    return int(text)
 
 
 def _refuse_constant(name):

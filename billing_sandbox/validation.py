@@ -30,6 +30,9 @@ _RFC3339 = re.compile(
     r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([Zz]|[+-]\d{2}:\d{2})", re.ASCII
 )
 _DIGITS = re.compile(r"\d{1,19}", re.ASCII)
+_SURROGATE = "must not contain an unpaired surrogate (\\ud800 to \\udfff)"
+MIN_TIMESTAMP = "0001-01-01T00:00:00Z"
+MAX_TIMESTAMP = "9999-12-31T23:59:59Z"
 
 
 class Fields:
@@ -51,6 +54,8 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise validation_error(self.path(name), "must be a string")
+        if not is_unicode(value):
+            raise validation_error(self.path(name), _SURROGATE)
         if not value.strip():
             raise validation_error(self.path(name), "must not be blank")
         if len(value) > max_length:
@@ -89,6 +94,9 @@ class Fields:
         value = self._take(name, required=False)
         if value is None:
             return default
+        if isinstance(value, Decimal) and value.is_infinite():
+            # jsonio's stand-in for an integer too long to convert: out of range, not a fraction.
+            raise validation_error(self.path(name), f"must be between {minimum} and {maximum}")
         if isinstance(value, bool) or not isinstance(value, int):
             raise validation_error(self.path(name), "must be an integer")
         if not minimum <= value <= maximum:
@@ -114,7 +122,13 @@ class Fields:
             moment = datetime.fromisoformat(value.upper())
         except ValueError:
             raise validation_error(self.path(name), f"must be {expected}") from None
-        return format_timestamp(moment)
+        try:
+            return format_timestamp(moment)
+        except OverflowError:
+            # 0001-01-01T00:30:00+01:00 is a valid date-time whose UTC is before year 1.
+            raise validation_error(
+                self.path(name), f"must be between {MIN_TIMESTAMP} and {MAX_TIMESTAMP} in UTC"
+            ) from None
 
     def choice(self, name, choices):
         value = self._take(name, required=True)
@@ -138,7 +152,7 @@ class Fields:
         """Refuse fields nobody read: they are typos or features this API does not have."""
         unknown = sorted(set(self._value) - self._read)
         if unknown:
-            raise validation_error(self.path(unknown[0]), "is not a known field")
+            raise validation_error(self.path(printable(unknown[0])), "is not a known field")
 
     def _take(self, name, required):
         self._read.add(name)
@@ -172,8 +186,26 @@ def currency_places(code):
 
 
 def format_timestamp(moment):
-    """Timestamps leave the API as UTC with a ``Z``, second precision: one form to parse."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Timestamps leave the API as UTC with a ``Z``, second precision: one form to parse.
+
+    Always a four-digit year (``0001-01-01T00:00:00Z``): ``strftime("%Y")`` would write ``1``.
+    """
+    utc = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return utc.isoformat(timespec="seconds") + "Z"
+
+
+def is_unicode(text):
+    """False for text with an unpaired surrogate (JSON ``"\\ud800"``): no UTF-8 can hold it."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def printable(text):
+    """``text`` as a response can carry it: an unpaired surrogate written as ``\\ud800``."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def now_timestamp():

@@ -55,6 +55,22 @@ def test_a_payment_without_a_date_is_dated_now(billing_sandbox, billing_client, 
     assert paid["paid_at"] == paid["updated_at"]
 
 
+@pytest.mark.parametrize(
+    ("paid_at", "stored"),
+    [
+        ("0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z"),
+        ("0999-06-01T12:00:00+02:00", "0999-06-01T10:00:00Z"),
+    ],
+)
+def test_a_payment_dated_before_year_1000_keeps_a_four_digit_year(
+    billing_sandbox, billing_client, invoice, paid_at, stored
+):
+    paid = exact(pay(billing_client, billing_sandbox, invoice["id"], 110, paid_at=paid_at))
+
+    assert paid["status"] == "paid"
+    assert paid["paid_at"] == stored
+
+
 def test_paying_more_than_is_due_is_refused(billing_sandbox, billing_client, invoice):
     pay(billing_client, billing_sandbox, invoice["id"], 100)
 
