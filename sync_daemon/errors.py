@@ -42,8 +42,10 @@ class BillingUnavailable(RetryableError):
 
 
 class BillingMisconfigured(FatalError):
-    """The company's billing settings make a request that cannot be sent (a malformed URL), or
-    point at an address that redirects elsewhere."""
+    """The company's billing settings make a request that cannot be sent (a malformed URL),
+    point at an address that redirects elsewhere, or at one whose answer is JSON but not of the
+    Billing API's shape (another service there, or a bug on the billing side: either way the
+    same answer would come back)."""
 
 
 class BillingApiError(FatalError):
