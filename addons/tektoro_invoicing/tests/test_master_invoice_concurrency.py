@@ -191,6 +191,48 @@ class TestMasterInvoiceConcurrency(BaseCase):
         self.assertEqual(names, ["CC-MINV-001", "CC-MINV-002"])
 
     @mute_logger("odoo.sql_db", "odoo.service.model")
+    def test_adding_new_tickets_while_a_new_invoice_takes_them(self):
+        """Add New Tickets takes no counter row: only the tickets' own rows keep them apart."""
+        with committed_env(self.registry) as env:
+            invoice = (
+                env["tektoro.master.invoice"]
+                .with_user(self.contractor_id)
+                .create({"date_from": "2019-06-01", "date_to": "2019-06-30"})
+            )
+            invoice.ticket_ids[:10].action_remove_from_master_invoice()
+            invoice_id = invoice.id
+
+        def refresh(env):
+            env["tektoro.master.invoice"].browse(invoice_id).action_refresh_tickets()
+            return "refreshed"
+
+        build = partial(self._build_master, "2019-06-01", "2019-06-30")
+        results = self._run_at_once((refresh, self.contractor_id), (build, self.contractor_id))
+
+        self.assertGreaterEqual(
+            self.conflicts, 1, "the ticket rows made the later claim start over"
+        )
+        rows = self._committed(
+            SQL(
+                """SELECT mi.id, mi.ticket_count, mi.amount_total, count(t.id), sum(t.amount)
+                     FROM tektoro_master_invoice mi
+                     JOIN tektoro_ticket t ON t.master_invoice_id = mi.id
+                    WHERE mi.contractor_id = %s
+                 GROUP BY mi.id""",
+                self.contractor_id,
+            )
+        )
+        # Whichever claimed the ten tickets counts them, and only it: totals match the rows.
+        for _id, stored_count, stored_total, count, total in rows:
+            self.assertEqual((stored_count, stored_total), (count, total), rows)
+        self.assertEqual(sum(row[3] for row in rows), self.TICKETS, rows)
+        held = {row[0]: row[3] for row in rows}
+        if held[invoice_id] == self.TICKETS:
+            self.assertIsInstance(results[1], UserError, results)
+        else:
+            self.assertEqual((held[invoice_id], results[1][1]), (20, 10), results)
+
+    @mute_logger("odoo.sql_db", "odoo.service.model")
     def test_two_client_invoice_generations_of_the_same_tickets(self):
         def generate(env):
             invoices = env["tektoro.client.invoice"].generate_for_period(

@@ -143,13 +143,28 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         # Released tickets go on the next invoice.
         self.assertEqual(self._master_invoice().ticket_ids, tickets)
 
+    def test_review_is_not_asked_of_the_invoices_contractor_nor_of_another_companys_manager(self):
+        other_company = self.env["res.company"].create({"name": "Elsewhere Co"})
+        colleague = self._make_user(
+            "tk_manager_2", "Nina Colleague", "tektoro_invoicing.group_manager"
+        )
+        far_manager = self._make_user(
+            "tk_manager_far", "Felix Far", "tektoro_invoicing.group_manager", other_company
+        )
+        self._tickets(self.manager, self.client_a, [1])
+        own = self._submitted_invoice(self.manager)
+        activity_type = self.env.ref("tektoro_invoicing.mail_act_master_invoice_approval")
+        reviewers = own.activity_ids.filtered(lambda a: a.activity_type_id == activity_type).user_id
+        self.assertIn(colleague, reviewers)
+        self.assertNotIn(self.manager, reviewers)
+        self.assertNotIn(far_manager, reviewers)
+
     def test_submitting_schedules_review_for_managers_and_review_closes_it(self):
         self._tickets(self.contractor, self.client_a, [1])
         invoice = self._submitted_invoice()
         activity_type = self.env.ref("tektoro_invoicing.mail_act_master_invoice_approval")
         activities = invoice.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
         self.assertIn(self.manager, activities.user_id)
-        self.assertNotIn(self.contractor, activities.user_id)
 
         invoice.with_user(self.manager).action_approve("OK")
         self.assertFalse(invoice.activity_ids)
