@@ -124,6 +124,40 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
         self.assertEqual(invoice.ticket_ids, tickets)
         self.assertFalse(late.master_invoice_id)
 
+    def test_only_drafts_can_be_deleted(self):
+        for state in ("submitted", "approved", "rejected", "paid"):
+            invoice = self._master_invoice_in(state)
+            tickets = invoice.ticket_ids
+            with (
+                self.subTest(state=state),
+                self.assertRefused(UserError, "Only draft invoices can be deleted"),
+            ):
+                invoice.unlink()
+            self.assertEqual(tickets.master_invoice_id, invoice)
+
+    def test_a_rejected_invoice_takes_tickets_approved_since(self):
+        invoice = self._master_invoice_in("rejected")
+        late = self._tickets_on(invoice.date_from)
+        invoice.action_refresh_tickets()
+        self.assertEqual(late.master_invoice_id, invoice)
+        self.assertRecordValues(invoice, [{"state": "rejected", "ticket_count": 2}])
+
+    def _tickets_on(self, day):
+        return (
+            self.env["tektoro.ticket"]
+            .sudo()
+            .create(
+                {
+                    "contractor_id": self.contractor.id,
+                    "client_id": self.client_a.id,
+                    "work_date": day,
+                    "description": "Approved late",
+                    "amount": 5.0,
+                    "state": "approved",
+                }
+            )
+        )
+
     def test_workflow_fields_are_not_writable(self):
         self._tickets(self.contractor, self.client_a, [1])
         invoice = self._master_invoice()
