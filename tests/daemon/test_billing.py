@@ -6,10 +6,9 @@ URL, or a bug on the billing side): it would come back the same if asked again, 
 retried, and it fails that company's job only.
 """
 
-import http.server
+import contextlib
 import json
 import logging
-import threading
 import uuid
 from decimal import Decimal
 from types import SimpleNamespace
@@ -23,6 +22,8 @@ from sync_daemon.jobs import JobFailed, Jobs
 from sync_daemon.metrics import Metrics
 from sync_daemon.retry import Backoff, Retrier
 from sync_daemon.scheduler import JobRunner
+
+from .http_servers import QuietHandler, serving
 
 NOT_THE_API = "a body that is not the Billing API's"
 
@@ -54,43 +55,28 @@ def page(data, has_more=False):
     return {"data": data, "has_more": has_more}
 
 
-class Answers(http.server.BaseHTTPRequestHandler):
+class Answers(QuietHandler):
     """Answers each path (without its query) with the body set for it, counting requests."""
 
     def do_GET(self):
         path = self.path.partition("?")[0]
         self.server.requests.append(self.path)
         status, body = self.server.answers.get(path, (404, b'{"error": {"code": "not_found"}}'))
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(status, "application/json", body)
 
 
 @pytest.fixture
 def billing_server():
-    servers = []
+    with contextlib.ExitStack() as servers:
 
-    def start(answers):
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers)
-        server.answers = {
-            path: (status, body if isinstance(body, bytes) else body.encode())
-            for path, (status, body) in answers.items()
-        }
-        server.requests = []
-        server.url = f"http://127.0.0.1:{server.server_address[1]}"
-        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-        servers.append(server)
-        return server
+        def start(answers):
+            encoded = {
+                path: (status, body if isinstance(body, bytes) else body.encode())
+                for path, (status, body) in answers.items()
+            }
+            return servers.enter_context(serving(Answers, answers=encoded, requests=[]))
 
-    yield start
-    for server in servers:
-        server.shutdown()
-        server.server_close()
+        yield start
 
 
 def raw(text):

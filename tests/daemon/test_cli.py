@@ -1,9 +1,7 @@
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,8 @@ from sync_daemon.cli import format_drift_table
 from sync_daemon.drift import Drift
 from sync_daemon.jobs import CompanyDrift
 from sync_daemon.metrics import Health
+
+from .http_servers import QuietHandler, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,35 +52,17 @@ def test_a_bad_setting_stops_the_daemon_naming_the_variable():
     assert "hunter2-secret" not in result.stderr + result.stdout
 
 
-class MaintenancePage(http.server.BaseHTTPRequestHandler):
+class MaintenancePage(QuietHandler):
     """What a proxy in front of Odoo may answer while Odoo is down: a page, with status 200."""
+
+    PAGE = b"<html><body><h1>Back soon: down for maintenance</h1></body></html>"
 
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.send_page()
-
-    def send_page(self):
-        body = b"<html><body><h1>Back soon: down for maintenance</h1></body></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
+        self.send_body(200, "text/html", self.PAGE)
 
 
-@pytest.fixture
-def maintenance_page():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), MaintenancePage)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-class OdooThenMaintenancePage(MaintenancePage):
+class OdooThenMaintenancePage(QuietHandler):
     """Odoo answers the login, then the proxy's page comes back for the calls that follow."""
 
     def do_POST(self):
@@ -94,62 +76,43 @@ class OdooThenMaintenancePage(MaintenancePage):
             result = {"lang": "en_US", "tz": False}
         else:
             self.server.pages_served += 1
-            return self.send_page()
-        body = json.dumps({"jsonrpc": "2.0", "id": request.get("id"), "result": result}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+            return self.send_body(200, "text/html", MaintenancePage.PAGE)
+        body = json.dumps({"jsonrpc": "2.0", "id": request.get("id"), "result": result})
+        self.send_body(200, "application/json", body.encode())
 
 
-@pytest.fixture
-def maintenance_page_after_login():
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OdooThenMaintenancePage)
-    server.pages_served = 0
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.mark.parametrize("command", ["check", "once"])
-def test_a_page_instead_of_odoo_is_reported_and_retried_not_a_traceback(maintenance_page, command):
+def run_against_odoo_at(url, command):
+    """``command`` with the daemon pointed at ``url``; returns its exit status and output."""
     result = run_cli(
         command,
         env={
-            "TEKTORO_ODOO_URL": maintenance_page,
+            "TEKTORO_ODOO_URL": url,
             "TEKTORO_ODOO_DB": "tektoro",
             "TEKTORO_ODOO_LOGIN": "billing-sync",
             "TEKTORO_ODOO_PASSWORD": "hunter2-secret",
             "TEKTORO_SYNC_BACKOFF_BASE": "0.01",
         },
     )
-    assert result.returncode == 1
     output = result.stdout + result.stderr
+    assert "hunter2-secret" not in output
+    return result.returncode, output
+
+
+@pytest.mark.parametrize("command", ["check", "once"])
+def test_a_page_instead_of_odoo_is_reported_and_retried_not_a_traceback(command):
+    with serving(MaintenancePage) as server:
+        status, output = run_against_odoo_at(server.url, command)
+    assert status == 1
     assert "Traceback" not in output
     assert "the answer was not Odoo's JSON-RPC (a maintenance page, or a proxy's page?)" in output
     assert "retry 1 of" in output  # temporary, as far as the daemon can tell
-    assert "hunter2-secret" not in output
 
 
 @pytest.mark.parametrize("command", ["check", "once"])
-def test_a_page_after_the_login_is_reported_and_retried_not_a_traceback(
-    maintenance_page_after_login, command
-):
-    server = maintenance_page_after_login
-    result = run_cli(
-        command,
-        env={
-            "TEKTORO_ODOO_URL": f"http://127.0.0.1:{server.server_address[1]}",
-            "TEKTORO_ODOO_DB": "tektoro",
-            "TEKTORO_ODOO_LOGIN": "billing-sync",
-            "TEKTORO_ODOO_PASSWORD": "hunter2-secret",
-            "TEKTORO_SYNC_BACKOFF_BASE": "0.01",
-        },
-    )
-    assert result.returncode == 1
-    output = result.stdout + result.stderr
+def test_a_page_after_the_login_is_reported_and_retried_not_a_traceback(command):
+    with serving(OdooThenMaintenancePage, pages_served=0) as server:
+        status, output = run_against_odoo_at(server.url, command)
+    assert status == 1
     assert "Logged in to Odoo" in output
     assert "Traceback" not in output
     assert (
@@ -158,7 +121,6 @@ def test_a_page_after_the_login_is_reported_and_retried_not_a_traceback(
     ) in output
     assert "retry 1 of" in output
     assert server.pages_served > 1  # asked again, not given up at the first page
-    assert "hunter2-secret" not in output
 
 
 def test_drift_table_has_a_row_per_finding_and_a_summary_per_company():
