@@ -216,12 +216,14 @@ class TektoroMasterInvoice(models.Model):
         ):
             return vals
         tickets = self.env["tektoro.ticket"].browse(command[1] for command in commands)
-        strangers = tickets.filtered(lambda ticket: ticket.sudo().master_invoice_id not in self)
+        # Read rights first: the message must not name tickets the caller may not see.
+        tickets.check_access("read")
+        strangers = tickets.filtered(lambda ticket: ticket.master_invoice_id not in self)
         if strangers:
             raise UserError(
                 _(
                     "%(tickets)s can't be removed: not on %(invoices)s.",
-                    tickets=", ".join(strangers.sudo().mapped("name")),
+                    tickets=", ".join(strangers.mapped("name")),
                     invoices=", ".join(self.mapped("name")),
                 )
             )

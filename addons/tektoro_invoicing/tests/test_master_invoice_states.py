@@ -241,6 +241,10 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertFalse(tickets[1].master_invoice_id)
         with self.assertRefused(UserError, "TKT-.* can't be removed: not on JD-MINV-001"):
             as_contractor.write({"ticket_ids": [Command.unlink(unbundled.id)]})
+        # Another contractor's ticket is not even named.
+        theirs = self._tickets(self.contractor_2, self.client_a, [5])
+        with self.assertRaises(AccessError):
+            as_contractor.write({"ticket_ids": [Command.unlink(theirs.id)]})
         with self.assertRefused(UserError, "can't be set directly"):
             as_contractor.write({"ticket_ids": [Command.link(tickets[1].id)]})
         with self.assertRefused(UserError, "can't be set directly"):
