@@ -2,7 +2,8 @@
 
 The daemon only reads from the billing system (events, invoice lists); every write to it is made
 by the addon, which owns the idempotency keys. Reads are always safe to send again, so transport
-failures, 429 and 5xx are retried with backoff here; a 4xx is a refusal and is raised as is.
+failures, 429 and 5xx are retried with backoff here; a 4xx is a refusal and is raised as is,
+and one whose body is not JSON (a proxy's error page at a wrong address) is a misconfiguration.
 Amounts are parsed as ``Decimal``: comparing money as floats would report drift that is not there.
 
 A page is checked once, here, against the shape the daemon relies on (``check_events_page``,
@@ -129,6 +130,10 @@ class BillingClient:
         try:
             body = json.loads(response.text, parse_float=Decimal, parse_constant=_no_constant)
         except json.JSONDecodeError as exc:
+            if 400 <= response.status_code < 500 and response.status_code != 408:
+                # Another server's refusal, such as a proxy's 404 at a wrong address: it would
+                # answer the same if asked again.
+                raise _not_the_api(method, url, response, "not JSON") from None
             # A proxy's or a maintenance page, most likely: retried like an outage.
             raise BillingUnavailable(f"{method} {url} answered a body that is not JSON") from exc
         except _UNREADABLE_JSON as exc:

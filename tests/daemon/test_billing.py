@@ -17,7 +17,7 @@ import pytest
 
 from sync_daemon import billing
 from sync_daemon.billing import BillingClient
-from sync_daemon.errors import BillingApiError, BillingMisconfigured
+from sync_daemon.errors import BillingApiError, BillingMisconfigured, BillingUnavailable
 from sync_daemon.jobs import JobFailed, Jobs
 from sync_daemon.metrics import Metrics
 from sync_daemon.retry import Backoff, Retrier
@@ -223,6 +223,43 @@ def test_a_refusal_whose_error_is_not_an_object_is_still_a_refusal(
     assert raised.value.code == code
     assert message in str(raised.value)
     assert len(server.requests) == 1
+
+
+class HtmlPages(QuietHandler):
+    """Answers every request with an HTML page and the status set on the server."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        self.send_body(self.server.status, "text/html", b"<html><body>Not here</body></html>")
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 405, 410])
+def test_a_refusal_in_html_is_a_misconfiguration_asked_once(status):
+    """A proxy's or another server's error page at the billing URL: the same page would answer
+    again, so it is reported for an administrator, not retried like an outage."""
+    with (
+        serving(HtmlPages, status=status, requests=[]) as server,
+        client_for(server) as client,
+        pytest.raises(BillingMisconfigured) as raised,
+    ):
+        client.events(0, 10)
+    assert not raised.value.retryable
+    assert f"answered {status} with {NOT_THE_API} (not JSON)" in str(raised.value)
+    assert "check that the company's billing system URL" in str(raised.value)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("status", [200, 408, 502])
+def test_an_html_page_that_may_pass_is_retried_like_an_outage(status):
+    """A maintenance page, a proxy's timeout: the next attempt may reach the billing system."""
+    with (
+        serving(HtmlPages, status=status, requests=[]) as server,
+        client_for(server) as client,
+        pytest.raises(BillingUnavailable) as raised,
+    ):
+        client.events(0, 10)
+    assert raised.value.retryable
+    assert len(server.requests) == 3  # every attempt the backoff allows
 
 
 def test_check_reports_an_answer_of_the_wrong_shape(billing_server):

@@ -86,6 +86,25 @@ def test_reads_get_through_a_proxys_error_page_and_an_answer_cut_short(odoo_serv
     assert "/v1/events answered a body that is not JSON" in retries[1]
 
 
+def test_a_proxys_not_found_page_is_reported_once_not_retried(odoo_server, company):
+    """A proxy's HTML 404 at the billing URL: the address is wrong, asking again changes nothing."""
+    invoice_id = company.make_invoice()
+    pay(company, invoice_id)
+    company.sandbox.inject(
+        {"match": "GET /v1/events", "mode": "gateway_error", "status": 404, "count": 5}
+    )
+
+    result = run_daemon(odoo_server, "once")
+
+    assert result.returncode == 1
+    assert company.invoice(invoice_id)["state"] == "sent"
+    assert "/v1/events answered 404 with a body that is not the Billing API's" in result.stderr
+    assert "check that the company's billing system URL in Odoo" in result.stderr
+    assert "sync_daemon.retry" not in result.stderr, result.stderr[-3000:]
+    faults = company.sandbox.request("GET", "/_sandbox/faults")["data"]
+    assert [fault["count"] for fault in faults] == [4]  # asked once
+
+
 def test_a_cancellation_in_billing_cancels_the_invoice(odoo_server, company):
     invoice_id = company.make_invoice()
     remote = company.sandbox.cancel(company.invoice(invoice_id)["billing_id"])
