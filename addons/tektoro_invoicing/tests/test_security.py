@@ -8,8 +8,10 @@ escaping of user text, all through ``/web/dataset/call_kw`` as a caller outside 
 
 import itertools
 
+from lxml import etree
 from markupsafe import Markup
-from odoo.tests import HttpCase, tagged
+from odoo.addons.base.models.res_users import name_boolean_group, name_selection_groups
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 
 from .common import TektoroMasterInvoiceCase
 from .rpc_common import RpcMixin
@@ -839,3 +841,35 @@ class TestMasterInvoiceEscaping(MasterSecurityCase):
                 self.assertEqual(response.status_code, 200, label)
                 self.assert_escaped(response.text, label)
                 self.assertEqual(response.text.count(ESCAPED), payloads, label)
+
+
+@tagged("post_install", "-at_install")
+class TestGroupsOnTheUserForm(TransactionCase):
+    """An administrator gives the TekToro roles on the user form, outside developer mode."""
+
+    def test_each_role_is_a_choice_on_the_user_form(self):
+        contractor, office, manager = (
+            self.env.ref(f"tektoro_invoicing.group_{name}")
+            for name in ("contractor", "office", "manager")
+        )
+        admin = new_test_user(
+            self.env, "tektoro_user_admin", groups="base.group_user,base.group_erp_manager"
+        )
+        self.assertFalse(admin.has_group("base.group_no_one"))
+        arch = (
+            self.env["res.users"]
+            .with_user(admin)
+            .get_views([(self.env.ref("base.view_users_form").id, "form")])["views"]["form"]["arch"]
+        )
+        form = etree.fromstring(arch)
+        # The form a non-developer sees: one choice per category, in the TekToro section.
+        section = form.xpath("//group[@string='TekToro Invoicing']")
+        self.assertEqual(len(section), 1, "no TekToro Invoicing section on the user form")
+        self.assertEqual(
+            section[0].xpath("./field/@name"),
+            [name_selection_groups(contractor.ids), name_selection_groups((office | manager).ids)],
+        )
+        self.assertFalse(
+            form.xpath(f"//field[@name='{name_boolean_group(contractor.id)}'][not(@invisible)]"),
+            "a TekToro group is a check box, which the form shows in developer mode only",
+        )
