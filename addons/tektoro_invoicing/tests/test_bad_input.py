@@ -98,6 +98,16 @@ class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
             ("work order SQL in customer id", office, wo, "create", new_wo(partner_id=SQL), {}),
             ("work order state forced", office, wo, "write", [draft.ids, {"state": "completed"}], {}),
             ("work order billed back to draft", office, wo, "write", [invoiced.ids, {"state": "draft"}], {}),
+            ("work order created completed", office, wo, "create", new_wo(state="completed"), {}),
+            ("work order created billed", office, wo, "create", new_wo(state="billed"), {}),
+            (
+                "work order state forced through the actions' context key",
+                office,
+                wo,
+                "write",
+                [invoiced.ids, {"state": "draft"}],
+                {"context": {"tektoro_work_order_transition": True}},
+            ),
             ("work order unknown id", office, wo, "write", [[MISSING_ID], {"description": "x"}], {}),
             ("delete a billed work order", office, wo, "unlink", [invoiced.ids], {}),
             # -- work order items: negative, zero, wrong types, oversized
