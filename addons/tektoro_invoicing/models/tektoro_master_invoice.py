@@ -64,7 +64,9 @@ class TektoroMasterInvoice(models.Model):
         {"contractor_id", "date_from", "date_to", "client_id", "company_id"}
     )
 
-    name = fields.Char(string="Number", readonly=True, copy=False, default="/", index="trigram")
+    # No placeholder: two invoices of one contractor created in one call would share it, against
+    # the unique number. The number is set in the same create().
+    name = fields.Char(string="Number", readonly=True, copy=False, index="trigram")
     contractor_id = fields.Many2one(
         "res.users",
         required=True,

@@ -56,6 +56,21 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             (first | other | second).mapped("name"), ["JD-MINV-001", "MM-MINV-001", "JD-MINV-002"]
         )
 
+    def test_one_call_creates_several_invoices_of_one_contractor(self):
+        tickets = self._tickets(self.contractor, self.client_a, [1, 2])
+        invoices = (
+            self.env["tektoro.master.invoice"]
+            .with_user(self.contractor)
+            .create(
+                [
+                    {"date_from": "2020-01-01", "date_to": "2020-01-01"},
+                    {"date_from": "2020-01-02", "date_to": "2020-01-02"},
+                ]
+            )
+        )
+        self.assertEqual(invoices.mapped("name"), ["JD-MINV-001", "JD-MINV-002"])
+        self.assertEqual(invoices.mapped("ticket_ids"), tickets)
+
     def test_client_filter_bundles_only_that_client(self):
         tickets_a = self._tickets(self.contractor, self.client_a, [1, 2])
         tickets_b = self._tickets(self.contractor, self.client_b, [3])
