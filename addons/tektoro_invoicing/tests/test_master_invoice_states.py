@@ -1,3 +1,4 @@
+from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -356,6 +357,11 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
         action = wizard.save().action_generate()
         invoices = self.env["tektoro.client.invoice"].search(action["domain"])
         self.assertRecordValues(invoices, [{"client_id": self.client_a.id, "ticket_count": 1}])
+
+    @freeze_time("2026-03-05")
+    def test_generate_wizard_proposes_the_last_month(self):
+        wizard = Form(self.env["tektoro.client.invoice.generate.wizard"].with_user(self.manager))
+        self.assertEqual((str(wizard.date_from), str(wizard.date_to)), ("2026-02-01", "2026-02-28"))
 
     def test_dashboards_follow_the_domain(self):
         self._tickets(self.contractor, self.client_a, [1, 2], amount=100)

@@ -19,13 +19,14 @@ class TektoroClientInvoiceGenerateWizard(models.TransientModel):
         help="Leave empty to invoice every client with approved tickets.",
     )
 
+    # Clients are billed for a month once it is over: the default period is the last one.
     @api.model
     def _default_date_from(self):
         return fields.Date.context_today(self) + relativedelta(months=-1, day=1)
 
     @api.model
     def _default_date_to(self):
-        return fields.Date.context_today(self) + relativedelta(day=31)
+        return fields.Date.context_today(self) + relativedelta(day=1, days=-1)
 
     def action_generate(self):
         self.ensure_one()
