@@ -68,6 +68,32 @@ class ResCompany(models.Model):
                     )
                 )
 
+    @api.constrains("tektoro_invoice_prefix", "tektoro_billing_url", "tektoro_billing_api_key")
+    def _check_tektoro_billing_account_prefix(self):
+        """Companies on one billing account (same URL and key) number their invoices apart.
+
+        The billing system knows an invoice by its number (``reference``): a second company's
+        TFT-00001 would be refused there as a duplicate, or taken, when the totals agree, for the
+        first company's invoice, whose payment and cancellation would then apply to both.
+        """
+        companies = self.sudo().with_context(active_test=False)
+        others = companies.search([("tektoro_billing_url", "!=", False)])
+        for company in companies.filtered("tektoro_billing_url"):
+            account = _billing_account(company)
+            for other in others - company:
+                if _billing_account(other) == account:
+                    raise ValidationError(
+                        _(
+                            "%(company)s and %(other)s send their work-order invoices to the same "
+                            "billing account with the same prefix %(prefix)s, so their invoice "
+                            "numbers would collide there. Give one of them another invoice "
+                            "prefix.",
+                            company=company.name,
+                            other=other.name,
+                            prefix=company.tektoro_invoice_prefix,
+                        )
+                    )
+
     @api.constrains("tektoro_default_tax_rate")
     def _check_tektoro_default_tax_rate(self):
         for company in self:
@@ -146,6 +172,16 @@ class ResCompany(models.Model):
             company.tektoro_billing_api_key,
             company.tektoro_billing_timeout,
         )
+
+
+def _billing_account(company):
+    """The billing account and number series of a company (read as superuser), as compared by
+    ``_check_tektoro_billing_account_prefix``; the daemon also ignores a trailing slash."""
+    return (
+        company.tektoro_billing_url.rstrip("/"),
+        company.tektoro_billing_api_key or "",
+        (company.tektoro_invoice_prefix or "").strip(),
+    )
 
 
 def _is_http_url(url):

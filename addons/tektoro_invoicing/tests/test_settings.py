@@ -81,6 +81,43 @@ class TestCompanySettings(TektoroCase):
             with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
                 self.company.sudo().write({field: value})
 
+    def test_companies_on_one_billing_account_need_their_own_prefixes(self):
+        account = {
+            "tektoro_billing_url": "https://billing.example.com",
+            "tektoro_billing_api_key": "sk_a",
+        }
+        self.company.sudo().write({**account, "tektoro_invoice_prefix": "TFT"})
+        neighbour = self.env["res.company"].sudo().create({"name": "Neighbour Co"})
+        # Alone on its account, or numbered apart on a shared one: taken.
+        neighbour.write({**account, "tektoro_billing_api_key": "sk_b"})
+        neighbour.write({**account, "tektoro_invoice_prefix": "NBR"})
+        # Then the same number series on the same account: refused, whichever field makes it so.
+        for values in (
+            {"tektoro_invoice_prefix": "TFT"},
+            {
+                "tektoro_billing_url": "https://billing.example.com/",
+                "tektoro_invoice_prefix": "TFT",
+            },
+        ):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, "same prefix TFT"),
+                self.cr.savepoint(),
+            ):
+                neighbour.write(values)
+        neighbour.write({"tektoro_billing_api_key": "sk_b", "tektoro_invoice_prefix": "TFT"})
+        with (
+            self.assertRaisesRegex(ValidationError, "Neighbour Co and .* same billing account"),
+            self.cr.savepoint(),
+        ):
+            neighbour.write({"tektoro_billing_api_key": "sk_a"})
+        with self.assertRaisesRegex(ValidationError, "same billing account"), self.cr.savepoint():
+            self.env["res.company"].sudo().create({"name": "Third Co", **account})
+        neighbour.invalidate_recordset()
+        self.assertRecordValues(
+            neighbour, [{"tektoro_invoice_prefix": "TFT", "tektoro_billing_api_key": "sk_b"}]
+        )
+
     def test_prefixes_of_letters_digits_and_underscores_are_taken(self):
         for prefix in ("T", "TFT_2", "ABCDEFGHIJ"):
             with self.subTest(prefix=prefix):
