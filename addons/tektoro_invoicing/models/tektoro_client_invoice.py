@@ -110,6 +110,14 @@ class TektoroClientInvoice(models.Model):
         for invoice in self:
             if invoice.state not in ("draft", "cancelled"):
                 raise UserError(_("%s can't be deleted: cancel it instead.", invoice.name))
+            if invoice.sent_at:
+                # Its number is in the client's hands: it stays, cancelled, with its history.
+                raise UserError(
+                    _(
+                        "%s was sent to the client, so it can't be deleted; it stays cancelled.",
+                        invoice.name,
+                    )
+                )
 
     # ------------------------------------------------------------
     # Actions

@@ -235,6 +235,17 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
         self.assertRecordValues(invoice, [{"state": "paid", "ticket_count": 1}])
         self.assertTrue(invoice.ticket_ids)
 
+    def test_a_client_invoice_once_sent_is_never_deleted(self):
+        sent = self._client_invoice_in("sent").with_user(self.manager)
+        sent.action_cancel()
+        with self.assertRefused(UserError, "was sent to the client, so it can't be deleted"):
+            sent.unlink()
+        self.assertRecordValues(sent, [{"state": "cancelled"}])
+        # One cancelled before it was ever sent goes, as a draft does.
+        never_sent = self._client_invoice_in("cancelled").with_user(self.manager)
+        never_sent.unlink()
+        self.assertFalse(never_sent.exists())
+
     def test_refusals_speak_the_callers_language(self):
         """The value checks translate through the caller's environment, field labels included
         (here a French label for the ticket's client, as a French translation would give)."""
