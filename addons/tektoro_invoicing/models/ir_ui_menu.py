@@ -24,14 +24,17 @@ class IrUiMenu(models.Model):
     @api.model
     def load_menus(self, debug):
         """The menus, without the invoices menu when the company the caller shows has invoices
-        turned off (in the web client, switching company reloads the page and its menus)."""
+        turned off (in the web client, switching company reloads the page and its menus), and
+        without the parents that leaves empty."""
         menus = super().load_menus(debug)
         menu = self.env.ref(INVOICE_MENU, raise_if_not_found=False)
-        if not (menu and menu.id in menus):
+        if not menu:
             return menus
-        if self._tektoro_shown_company().tektoro_invoices_enabled:
+        if menu.id in menus and self._tektoro_shown_company().tektoro_invoices_enabled:
             return menus
-        return self._tektoro_without_menu(menus, menu.id)
+        # Also when the blacklist took it out (no company of the user's has invoices): its
+        # parent, then empty, would show as a menu that opens nothing.
+        return self._tektoro_without_menu(menus, menu.id, menu.parent_id.id)
 
     @api.model
     def _tektoro_shown_company(self):
@@ -48,17 +51,18 @@ class IrUiMenu(models.Model):
         return user.company_id
 
     @staticmethod
-    def _tektoro_without_menu(menus, menu_id):
-        """``menus`` (as ``load_menus`` returns them) without ``menu_id``, and without the
-        parents it leaves empty. The parent method's result is cached: it is copied, never
-        changed."""
+    def _tektoro_without_menu(menus, menu_id, parent_id):
+        """``menus`` (as ``load_menus`` returns them) without ``menu_id``, a child of
+        ``parent_id``, and without the parents it leaves empty. The parent method's result is
+        cached: it is copied, never changed."""
         menus = dict(menus)
         while True:
-            entry = menus.pop(menu_id)
-            parent_id = entry["parent_id"][0] if entry["parent_id"] else "root"
-            parent = menus.get(parent_id) or menus["root"]
-            parent = {**parent, "children": [c for c in parent["children"] if c != menu_id]}
-            menus[parent["id"] or "root"] = parent
-            if parent["children"] or parent.get("action") or not parent["id"]:
+            menus.pop(menu_id, None)
+            key = parent_id or "root"
+            if key not in menus:  # a parent the user does not see
                 return menus
-            menu_id = parent["id"]
+            parent = {**menus[key], "children": [c for c in menus[key]["children"] if c != menu_id]}
+            menus[key] = parent
+            if parent["children"] or parent.get("action") or not parent_id:
+                return menus
+            menu_id, parent_id = parent_id, parent["parent_id"] and parent["parent_id"][0]

@@ -250,6 +250,16 @@ class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
         self.assertNotIn(invoice_menu, self.menus("999999"))
         self.assertIn(invoice_menu, self.menus(str(self.company.id)))
 
+    def test_no_empty_invoicing_menu_when_no_company_has_invoices(self):
+        """The blacklist hides the invoices menu when none of the user's companies has them on;
+        its parent, left with nothing to open, goes too."""
+        self.company.tektoro_invoices_enabled = False
+        self.authenticate(self.office.login, self.office.login)
+        shown = self.menus(str(self.company.id))
+        self.assertNotIn(self.env.ref("tektoro_invoicing.tektoro_invoice_menu").id, shown)
+        self.assertNotIn(self.env.ref("tektoro_invoicing.menu_invoicing").id, shown)
+        self.assertIn(self.env.ref("tektoro_invoicing.tektoro_work_order_menu").id, shown)
+
     def test_menu_follows_the_company_an_rpc_caller_gives(self):
         flagless = self.env["res.company"].create({"name": "Flagless Ltd"})
         self.office.company_ids |= flagless
@@ -290,15 +300,19 @@ class TestInvoiceMenuFollowsTheShownCompany(WorkOrderCase, HttpCase):
             9: {"id": 9, "parent_id": False, "children": [], "action": act},
         }
         without = self.env["ir.ui.menu"]._tektoro_without_menu
-        pruned = without(menus, 3)
+        pruned = without(menus, 3, 2)
         self.assertEqual(set(pruned), {"root", 9})
         self.assertEqual(pruned["root"]["children"], [9])
         self.assertEqual(menus["root"]["children"], [1, 9], "load_menus' cached answer is kept")
         self.assertEqual(menus[1]["children"], [2])
+        # Already taken out by the blacklist: the parents it left empty go all the same.
+        blacklisted = {**menus, 2: {**menus[2], "children": []}}
+        del blacklisted[3]
+        self.assertEqual(set(without(blacklisted, 3, 2)), {"root", 9})
 
         # A parent that keeps another entry, or opens something itself, stays.
         menus[2]["children"] = [3, 4]
         menus[4] = {"id": 4, "parent_id": [2, "App/Invoicing"], "children": [], "action": act}
-        self.assertEqual(without(menus, 3)[2]["children"], [4])
+        self.assertEqual(without(menus, 3, 2)[2]["children"], [4])
         menus[2].update(children=[3], action=act)
-        self.assertEqual(set(without(menus, 3)), {"root", 1, 2, 4, 9})
+        self.assertEqual(set(without(menus, 3, 2)), {"root", 1, 2, 4, 9})
