@@ -16,3 +16,4 @@ from . import tektoro_ticket_bundle
 from . import tektoro_master_invoice
 from . import tektoro_master_invoice_counter
 from . import tektoro_client_invoice
+from . import mail_activity

@@ -1,5 +1,5 @@
 from freezegun import freeze_time
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
 
@@ -192,6 +192,33 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             ]
         )
         self.assertEqual(len(done), 1, "the reviewer's activity is marked done, once")
+
+    def test_only_managers_change_or_close_the_review(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        reviews = invoice.activity_ids
+        self.assertTrue(reviews)
+        # The contractor, whom only this rule stops; an office user, whom Odoo's rules already do.
+        for user, refusal in ((self.contractor, "Only a manager can change"), (self.office, "")):
+            theirs = reviews.with_user(user)
+            for attempt in (
+                theirs.unlink,
+                theirs.action_feedback,
+                lambda theirs=theirs: theirs.write({"user_id": self.contractor.id}),
+                lambda theirs=theirs: theirs.write({"date_deadline": "2030-01-01"}),
+            ):
+                with (
+                    self.subTest(user=user.login),
+                    self.assertRaisesRegex(AccessError, refusal),
+                    self.cr.savepoint(),
+                ):
+                    attempt()
+        reviews.invalidate_recordset()
+        self.assertEqual(invoice.activity_ids, reviews)
+        self.assertIn(self.manager, reviews.user_id)
+        # A manager may move another manager's review to a later day.
+        reviews.with_user(self.manager).write({"date_deadline": "2030-01-01"})
+        self.assertEqual(set(reviews.mapped("date_deadline")), {fields.Date.to_date("2030-01-01")})
 
     def test_review_wizard_approves_and_rejects(self):
         self._tickets(self.contractor, self.client_a, [1, 2])

@@ -1,0 +1,33 @@
+from odoo import _, models
+from odoo.exceptions import AccessError
+
+from .tektoro_master_invoice import APPROVAL_ACTIVITY, MANAGER_GROUP
+
+
+class MailActivity(models.Model):
+    _inherit = "mail.activity"
+
+    def _check_access(self, operation):
+        """A master invoice's review is the managers' to change or close.
+
+        Odoo lets whoever may write a document (or created the activity) change and close its
+        activities; the contractor may write their own invoice, and their submission creates the
+        reviews, so they could cancel the managers' to-dos and take the invoice off their lists.
+        """
+        result = super()._check_access(operation)
+        if operation not in ("write", "unlink") or self.env.su:
+            return result
+        review_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
+        if not review_type or self.env.user.has_group(MANAGER_GROUP):
+            return result
+        reviews = self.sudo().filtered(
+            lambda activity: (
+                activity.activity_type_id == review_type and activity.user_id != self.env.user
+            )
+        )
+        if not reviews:
+            return result
+        forbidden = self.browse(reviews.ids) | (result[0] if result else self.browse())
+        return forbidden, lambda: AccessError(
+            _("Only a manager can change, close or cancel the review of a master invoice.")
+        )
