@@ -89,7 +89,7 @@ class TektoroMasterInvoice(models.Model):
     ticket_ids = fields.One2many(
         "tektoro.ticket", "master_invoice_id", string="Tickets", readonly=True
     )
-    client_count = fields.Integer(readonly=True, copy=False)
+    client_count = fields.Integer(readonly=True, copy=False, aggregator=None)
     state = fields.Selection(
         [
             ("draft", "Draft"),

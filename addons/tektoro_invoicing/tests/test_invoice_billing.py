@@ -1,6 +1,9 @@
 """Push, retry and cancel against the real billing sandbox, through every fault it can inject."""
 
+import ast
+
 import urllib3
+from lxml import etree
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
@@ -104,6 +107,17 @@ class TestInvoicePush(BillingCase):
         self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_error": False}])
         remote = self.assert_remote(invoice, status="open", total=339.36)
         self.assertEqual(invoice.billing_id, remote["id"])
+
+    def test_the_not_in_billing_system_filter_lists_every_invoice_not_there_yet(self):
+        failed = self.invoice_with_fault(CREATE, "error_before", status=503)
+        synced = self.create_invoice(self.make_work_order())
+        action = self.make_work_order().action_create_invoice()
+        pending = self.env["tektoro.invoice"].browse(action["res_id"])  # its push never ran
+        Invoice = self.env["tektoro.invoice"].with_user(self.office)
+        arch = Invoice.get_views([(False, "search")])["views"]["search"]["arch"]
+        [domain] = etree.fromstring(arch).xpath("//filter[@name='needs_retry']/@domain")
+        listed = Invoice.search(ast.literal_eval(domain))
+        self.assertEqual(listed & (failed | synced | pending), failed | pending)
 
     def test_toggle_off_pushes_the_items_only(self):
         invoice = self.create_invoice(self.make_work_order(), include_unit_price=False)

@@ -220,6 +220,17 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         reviews.with_user(self.manager).write({"date_deadline": "2030-01-01"})
         self.assertEqual(set(reviews.mapped("date_deadline")), {fields.Date.to_date("2030-01-01")})
 
+    def test_grouped_lists_do_not_add_up_client_counts(self):
+        """Two invoices for the same client are one client, not two: no sum in group rows."""
+        self._tickets(self.contractor, self.client_a, [1])
+        self._tickets(self.contractor_2, self.client_a, [1])
+        invoices = self._master_invoice() | self._master_invoice(self.contractor_2)
+        [group] = self.env["tektoro.master.invoice"].read_group(
+            [("id", "in", invoices.ids)], ["client_count", "ticket_count"], []
+        )
+        self.assertEqual(group["ticket_count"], 2)
+        self.assertNotIn("client_count", group)
+
     def test_review_wizard_approves_and_rejects(self):
         self._tickets(self.contractor, self.client_a, [1, 2])
         first = self._submitted_invoice(date_from="2020-01-01", date_to="2020-01-01")
