@@ -47,6 +47,7 @@ class TektoroMasterInvoice(models.Model):
             "name",
             "state",
             "ticket_ids",
+            "removed_ticket_ids",
             "ticket_count",
             "client_count",
             "amount_total",
@@ -90,6 +91,17 @@ class TektoroMasterInvoice(models.Model):
         "tektoro.ticket", "master_invoice_id", string="Tickets", readonly=True
     )
     client_count = fields.Integer(readonly=True, copy=False, aggregator=None)
+    removed_ticket_ids = fields.Many2many(
+        "tektoro.ticket",
+        "tektoro_master_invoice_removed_ticket_rel",
+        "master_invoice_id",
+        "ticket_id",
+        string="Removed Tickets",
+        readonly=True,
+        copy=False,
+        help="Tickets taken off this invoice. Add New Tickets leaves them out; another invoice "
+        "can bundle them.",
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -256,7 +268,8 @@ class TektoroMasterInvoice(models.Model):
     # ------------------------------------------------------------
 
     def action_refresh_tickets(self):
-        """Add the tickets approved since the invoice was built (same period and client)."""
+        """Add the tickets approved since the invoice was built (same period and client), but
+        not those taken off it."""
         self._check_editable_by_caller()
         added = sum(count for count, _amount, _clients in self._do_claim_tickets().values())
         self._update_totals()
@@ -458,6 +471,11 @@ class TektoroMasterInvoice(models.Model):
             client_clause = (
                 SQL("AND client_id = %s", invoice.client_id.id) if invoice.client_id else SQL()
             )
+            removed_clause = (
+                SQL("AND id NOT IN %s", tuple(invoice.removed_ticket_ids.ids))
+                if invoice.removed_ticket_ids
+                else SQL()
+            )
             [totals] = self.env.execute_query(
                 SQL(
                     """
@@ -470,6 +488,7 @@ class TektoroMasterInvoice(models.Model):
                            AND company_id = %(company)s
                            AND work_date BETWEEN %(date_from)s AND %(date_to)s
                            %(client_clause)s
+                           %(removed_clause)s
                      RETURNING amount, client_id
                     )
                     SELECT count(*), coalesce(sum(amount), 0), count(DISTINCT client_id)
@@ -481,6 +500,7 @@ class TektoroMasterInvoice(models.Model):
                     date_from=invoice.date_from,
                     date_to=invoice.date_to,
                     client_clause=client_clause,
+                    removed_clause=removed_clause,
                 )
             )
             claimed[invoice.id] = totals

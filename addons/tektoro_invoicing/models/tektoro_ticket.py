@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
@@ -192,6 +192,9 @@ class TektoroTicket(models.Model):
         invoices._check_editable_by_caller()
         self.check_access("read")
         self.env["tektoro.ticket"].flush_model(["master_invoice_id"])
+        for ticket in self:
+            # Remembered, so that Add New Tickets does not bring it straight back.
+            ticket.master_invoice_id.sudo().removed_ticket_ids = [Command.link(ticket.id)]
         self.sudo()._do_unlink_master_invoice()
         invoices._update_totals()
         return True

@@ -151,6 +151,25 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertIn(late, invoice.ticket_ids)
         self.assertNotIn(elsewhere, invoice.ticket_ids)
 
+    def test_refresh_leaves_out_the_tickets_taken_off(self):
+        """Rejected with "take TKT off": the contractor removes it, then picks up new tickets."""
+        kept, dropped, unlinked = self._tickets(self.contractor, self.client_a, [1, 2, 3])
+        invoice = self._master_invoice()
+        invoice.action_submit()
+        invoice.with_user(self.manager).action_reject("Take day 2 and day 3 off.")
+        dropped.with_user(self.contractor).action_remove_from_master_invoice()
+        invoice.write({"ticket_ids": [Command.unlink(unlinked.id)]})
+        late = self._tickets(self.contractor, self.client_a, [20], amount=50)
+
+        invoice.action_refresh_tickets()
+
+        self.assertEqual(invoice.ticket_ids, kept | late)
+        self.assertEqual(invoice.removed_ticket_ids, dropped | unlinked)
+        self.assertRecordValues(invoice, [{"ticket_count": 2, "amount_total": 150}])
+        # Another invoice may bundle them.
+        other = self._master_invoice(date_from="2020-01-02", date_to="2020-01-03")
+        self.assertEqual(other.ticket_ids, dropped | unlinked)
+
     def test_deleting_a_draft_releases_its_tickets(self):
         tickets = self._tickets(self.contractor, self.client_a, [1, 2])
         invoice = self._master_invoice()
