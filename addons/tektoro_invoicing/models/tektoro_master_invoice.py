@@ -336,7 +336,11 @@ class TektoroMasterInvoice(models.Model):
         self._check_reviewable_by_caller()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Approve Invoice") if decision == "approve" else _("Reject Invoice"),
+            "name": (
+                _("Approve %s", self.name) if decision == "approve" else _("Reject %s", self.name)
+            )
+            if len(self) == 1
+            else (_("Approve Invoices") if decision == "approve" else _("Reject Invoices")),
             "res_model": "tektoro.master.invoice.review.wizard",
             "view_mode": "form",
             "target": "new",

@@ -263,9 +263,13 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         wizard = Form(
             self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
         )
+        self.assertEqual(action["name"], f"Approve {first.name}")
         wizard.message = "Well done"
-        wizard.save().action_confirm()
+        done = wizard.save().action_confirm()
         self.assertRecordValues(first, [{"state": "approved", "approval_message": "Well done"}])
+        self.assertEqual(
+            done["params"]["message"], f"{first.name} approved; the contractor is notified."
+        )
 
         action = (
             second.with_user(self.manager)
@@ -275,11 +279,16 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         wizard = Form(
             self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
         )
+        self.assertEqual(action["name"], f"Reject {second.name}")
         wizard.message = "Hours are wrong"
-        wizard.save().action_confirm()
+        done = wizard.save().action_confirm()
         self.assertRecordValues(
             second, [{"state": "rejected", "rejection_message": "Hours are wrong"}]
         )
+        self.assertEqual(
+            done["params"]["message"], f"{second.name} rejected; the contractor is notified."
+        )
+        self.assertEqual(done["params"]["next"], {"type": "ir.actions.act_window_close"})
 
     def test_create_wizard_opens_the_new_invoice(self):
         self._tickets(self.contractor, self.client_a, [1])

@@ -22,10 +22,21 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
     def action_confirm(self):
         self.ensure_one()
         invoices = self.master_invoice_ids
+        names = ", ".join(invoices.mapped("name"))
         if self.decision == "approve":
             invoices.action_approve(message=self.message)
+            message = _("%s approved; the contractor is notified.", names)
         else:
             if not (self.message or "").strip():
                 raise UserError(_("Say why the invoice is rejected: the message is required."))
             invoices.action_reject(message=self.message)
-        return {"type": "ir.actions.act_window_close"}
+            message = _("%s rejected; the contractor is notified.", names)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "success" if self.decision == "approve" else "warning",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
