@@ -27,7 +27,9 @@ class TektoroTicket(models.Model):
         {"contractor_id", "client_id", "work_date", "description", "hours", "amount", "company_id"}
     )
 
-    name = fields.Char(string="Reference", required=True, readonly=True, copy=False, default="/")
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default=lambda self: _("New")
+    )
     contractor_id = fields.Many2one(
         "res.users",
         required=True,
@@ -122,7 +124,7 @@ class TektoroTicket(models.Model):
                 self._check_caller_vals(vals)
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
-            if vals.get("name", "/") == "/":
+            if vals.get("name", "/") in ("/", _("New")):
                 vals["name"] = sequence.next_by_code("tektoro.ticket") or "/"
         return super().create(vals_list)
 

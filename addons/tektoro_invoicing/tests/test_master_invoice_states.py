@@ -302,6 +302,16 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             invoice, [{"name": "JD-MINV-001", "client_id": self.client_a.id, "ticket_count": 1}]
         )
 
+    def test_a_new_ticket_reads_new_until_saved_then_gets_its_number(self):
+        form = Form(self.env["tektoro.ticket"].with_user(self.contractor))
+        self.assertEqual(form.name, "New")
+        form.client_id = self.client_a
+        form.work_date = "2020-01-05"
+        form.description = "Front desk"
+        form.amount = 10
+        ticket = form.save()
+        self.assertRegex(ticket.name, r"^TKT-\d{5}$")
+
     def test_ticket_approval_by_a_manager(self):
         ticket = self._tickets(self.contractor, self.client_a, [1], state="draft")
         ticket.with_user(self.manager).action_approve()
