@@ -348,6 +348,26 @@ class TestClientInvoiceReport(ReportCase):
         self.assertIn("&lt;script&gt;alert(", html)
         self.assertNotIn("<script>alert(", html)
 
+    def test_each_invoice_prints_in_its_clients_language(self):
+        """As Odoo prints its own invoices: a French client's invoice reads as French, whoever
+        prints it (here dates, 5 January 2020, in each language's format)."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.client_a.lang = "fr_FR"
+        self.client_b.lang = "en_US"
+        self._tickets(self.contractor, self.client_a, [5])
+        self._tickets(self.contractor, self.client_b, [5])
+        invoices = (
+            self.env["tektoro.client.invoice"]
+            .with_user(self.manager)
+            .generate_for_period("2020-01-05", "2020-01-05")
+        )
+        self.assertEqual(invoices.client_id, self.client_a | self.client_b)
+        pages = self.render_html(self.REPORT, invoices.sorted(lambda i: i.client_id.name))
+        french, english = pages.split("Client B")[0], pages.split("Client B")[1]
+        self.assertIn("05/01/2020", self.html_text(french))
+        self.assertNotIn("01/05/2020", self.html_text(french))
+        self.assertIn("01/05/2020", self.html_text(english))
+
     def test_download_is_named_after_the_number(self):
         self._tickets(self.contractor, self.client_a, [4])
         invoice = (
