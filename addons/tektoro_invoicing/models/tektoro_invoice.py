@@ -166,7 +166,24 @@ class TektoroInvoice(models.Model):
                     )
                 )
         self._billing_push()
-        return True
+        pending = self.filtered(lambda invoice: invoice.billing_state != "synced")
+        if pending:
+            message = _(
+                "%s is still not in the billing system: see the message on the invoice. The "
+                "sync service retries it too.",
+                ", ".join(pending.mapped("name")),
+            )
+        else:
+            message = _("%s is in the billing system now.", ", ".join(self.mapped("name")))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "warning" if pending else "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_print_pdf(self):
         self.ensure_one()

@@ -129,7 +129,19 @@ class TestInvoicePush(BillingCase):
         self.assertRecordValues(invoice, [{"state": "sent", "billing_state": "failed"}])
         self.assertIn("503", invoice.billing_error)
         self.assertFalse(self.remote_invoices(reference=invoice.name))
-        invoice.action_retry_push()
+        # The button says how it went: still down...
+        self.inject(CREATE, "error_before", status=503)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            notice = invoice.action_retry_push()["params"]
+        self.assertEqual(notice["type"], "warning")
+        self.assertIn(f"{invoice.name} is still not in the billing system", notice["message"])
+        self.assertEqual(notice["next"], {"type": "ir.actions.client", "tag": "soft_reload"})
+        # ...then through.
+        notice = invoice.action_retry_push()["params"]
+        self.assertEqual(
+            (notice["type"], notice["message"]),
+            ("success", f"{invoice.name} is in the billing system now."),
+        )
         self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_error": False}])
         self.assert_remote(invoice, status="open")
         with self.assertRaisesRegex(UserError, "nothing to retry"):
