@@ -3,7 +3,7 @@ import unicodedata
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools.values import MAX_TEXT, check_values, to_date
 
@@ -414,20 +414,22 @@ class TektoroMasterInvoice(models.Model):
         return dict(self._fields["state"]._description_selection(self.env))[self.state]
 
     def _nothing_to_bundle_message(self):
+        dates = {
+            "contractor": self.contractor_id.name,
+            "date_from": format_date(self.env, self.date_from),
+            "date_to": format_date(self.env, self.date_to),
+        }
         if self.client_id:
             return _(
-                "%(contractor)s has no approved, unbundled ticket for %(client)s between "
-                "%(date_from)s and %(date_to)s.",
-                contractor=self.contractor_id.name,
+                "%(contractor)s has no approved ticket for %(client)s waiting for a master "
+                "invoice from %(date_from)s to %(date_to)s.",
                 client=self.client_id.display_name,
-                date_from=self.date_from,
-                date_to=self.date_to,
+                **dates,
             )
         return _(
-            "%(contractor)s has no approved, unbundled ticket from %(date_from)s to %(date_to)s.",
-            contractor=self.contractor_id.name,
-            date_from=self.date_from,
-            date_to=self.date_to,
+            "%(contractor)s has no approved ticket waiting for a master invoice from "
+            "%(date_from)s to %(date_to)s.",
+            **dates,
         )
 
     # ------------------------------------------------------------

@@ -166,7 +166,7 @@ class TestMasterInvoiceConcurrency(BaseCase):
         refused = [r for r in results if isinstance(r, UserError)]
         self.assertEqual(built, [(built[0][0], self.TICKETS)], results)
         self.assertEqual(len(refused), 1, results)
-        self.assertIn("no approved, unbundled ticket", str(refused[0]))
+        self.assertIn("has no approved ticket waiting", str(refused[0]))
         rows = self._committed(
             SQL(
                 """SELECT mi.name, count(t.id) FROM tektoro_master_invoice mi
@@ -194,12 +194,15 @@ class TestMasterInvoiceConcurrency(BaseCase):
     def test_adding_new_tickets_while_a_new_invoice_takes_them(self):
         """Add New Tickets takes no counter row: only the tickets' own rows keep them apart."""
         with committed_env(self.registry) as env:
+            # Ten tickets approved after the invoice was built: both calls go for them.
+            later = env["tektoro.ticket"].search([("contractor_id", "=", self.contractor_id)])[:10]
+            later.write({"state": "draft"})
             invoice = (
                 env["tektoro.master.invoice"]
                 .with_user(self.contractor_id)
                 .create({"date_from": "2019-06-01", "date_to": "2019-06-30"})
             )
-            invoice.ticket_ids[:10].action_remove_from_master_invoice()
+            later.write({"state": "approved"})
             invoice_id = invoice.id
 
         def refresh(env):

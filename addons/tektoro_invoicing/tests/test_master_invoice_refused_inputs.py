@@ -41,13 +41,17 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
     def test_empty_bundle(self):
         self._tickets(self.contractor, self.client_a, [1], state="draft")
         self._tickets(self.contractor_2, self.client_a, [1])
-        with self.assertRefused(UserError, "John Doe has no approved, unbundled ticket"):
+        with self.assertRefused(
+            UserError,
+            "^John Doe has no approved ticket waiting for a master invoice from 01/01/2020 to "
+            "01/31/2020.$",
+        ):
             self._master_invoice()
         self._tickets(self.contractor, self.client_a, [2])
-        with self.assertRefused(UserError, "unbundled ticket for Client B"):
+        with self.assertRefused(UserError, "no approved ticket for Client B waiting"):
             self._master_invoice(client_id=self.client_b.id)
         self._master_invoice()
-        with self.assertRefused(UserError, "no approved, unbundled ticket"):
+        with self.assertRefused(UserError, "has no approved ticket waiting"):
             self._master_invoice()
         # A failed build gives its number back.
         self._tickets(self.contractor, self.client_a, [3])

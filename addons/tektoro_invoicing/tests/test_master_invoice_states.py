@@ -302,6 +302,22 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             invoice, [{"name": "JD-MINV-001", "client_id": self.client_a.id, "ticket_count": 1}]
         )
 
+    @freeze_time("2020-02-10")
+    def test_create_wizard_starts_at_the_oldest_ticket_left_behind(self):
+        Wizard = self.env["tektoro.master.invoice.create.wizard"]
+
+        def proposed_start(user):
+            return str(Form(Wizard.with_user(user)).date_from)
+
+        self.assertEqual(proposed_start(self.contractor), "2020-02-01")
+        self._tickets(self.contractor, self.client_a, [3], state="draft")
+        self._tickets(self.contractor_2, self.client_a, [2])
+        self._tickets(self.contractor, self.client_a, [8, 5])
+        self.assertEqual(proposed_start(self.contractor), "2020-01-05")
+        self.assertEqual(proposed_start(self.contractor_2), "2020-01-02")
+        self._master_invoice(date_from="2020-01-05", date_to="2020-01-05")
+        self.assertEqual(proposed_start(self.contractor), "2020-01-08")
+
     def test_a_new_ticket_reads_new_until_saved_then_gets_its_number(self):
         form = Form(self.env["tektoro.ticket"].with_user(self.contractor))
         self.assertEqual(form.name, "New")

@@ -20,7 +20,21 @@ class TektoroMasterInvoiceCreateWizard(models.TransientModel):
 
     @api.model
     def _default_date_from(self):
-        return fields.Date.context_today(self) + relativedelta(day=1)
+        """The first of the month, or the day of the caller's oldest approved ticket still
+        waiting for a master invoice, if earlier: the default period leaves none behind."""
+        first_of_month = fields.Date.context_today(self) + relativedelta(day=1)
+        oldest = self.env["tektoro.ticket"].search(
+            [
+                ("contractor_id", "=", self.env.uid),
+                ("company_id", "=", self.env.company.id),
+                ("state", "=", "approved"),
+                ("master_invoice_id", "=", False),
+                ("work_date", "<", first_of_month),
+            ],
+            order="work_date",
+            limit=1,
+        )
+        return oldest.work_date or first_of_month
 
     def action_create(self):
         self.ensure_one()
