@@ -27,7 +27,7 @@ MASTER_BUILDS = [(1, 14, None), (8, 21, None), (10, 28, 0), (1, 28, None)]
 # The managers' generations: (first day, last day, indexes of the clients or None for all).
 CLIENT_GENERATIONS = [(1, 14, None), (8, 28, None), (1, 28, (0, 1)), (15, 28, (2,))]
 CLIENTS = 3
-MASTER_REFUSAL = "has no approved ticket waiting for a master invoice"
+MASTER_REFUSAL = "waiting for a master invoice from"
 CLIENT_REFUSAL = "awaits a client invoice"
 # What Odoo logs each time it replays a request after a serialization failure.
 REPLAY = "tries left, try again in"

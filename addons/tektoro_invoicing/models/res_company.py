@@ -68,17 +68,27 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("tektoro_invoice_prefix", "tektoro_billing_url", "tektoro_billing_api_key")
+    @api.constrains(
+        "tektoro_invoices_enabled",
+        "tektoro_invoice_prefix",
+        "tektoro_billing_url",
+        "tektoro_billing_api_key",
+    )
     def _check_tektoro_billing_account_prefix(self):
-        """Companies on one billing account (same URL and key) number their invoices apart.
+        """Companies that invoice on one billing account (same URL and key) number apart.
 
         The billing system knows an invoice by its number (``reference``): a second company's
         TFT-00001 would be refused there as a duplicate, or taken, when the totals agree, for the
-        first company's invoice, whose payment and cancellation would then apply to both.
+        first company's invoice, whose payment and cancellation would then apply to both. Only
+        companies with work-order invoices turned on make invoices, so only they are compared.
         """
         companies = self.sudo().with_context(active_test=False)
-        others = companies.search([("tektoro_billing_url", "!=", False)])
-        for company in companies.filtered("tektoro_billing_url"):
+        others = companies.search(
+            [("tektoro_billing_url", "!=", False), ("tektoro_invoices_enabled", "=", True)]
+        )
+        for company in companies.filtered(
+            lambda company: company.tektoro_billing_url and company.tektoro_invoices_enabled
+        ):
             account = _billing_account(company)
             for other in others - company:
                 if _billing_account(other) == account:

@@ -82,11 +82,13 @@ class TektoroWorkOrder(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             check_values(self, vals, creating=True)
-            if vals.get("state", "draft") != "draft" and not self.env.su:
+            # Any state but billed: work done elsewhere may be recorded as completed, but a work
+            # order is billed by its invoice only.
+            if vals.get("state") == "billed" and not self.env.su:
                 raise UserError(
                     _(
-                        "A new work order starts as a draft; it moves on through its buttons: "
-                        "Start, Complete and Create Invoice."
+                        "A work order is billed by creating its invoice: record it as completed, "
+                        "then use Create Invoice."
                     )
                 )
             if vals.get("name", _("New")) == _("New"):

@@ -98,7 +98,6 @@ class TestBadInputOverRpc(RpcMixin, SandboxMixin, WorkOrderCase, HttpCase):
             ("work order SQL in customer id", office, wo, "create", new_wo(partner_id=SQL), {}),
             ("work order state forced", office, wo, "write", [draft.ids, {"state": "completed"}], {}),
             ("work order billed back to draft", office, wo, "write", [invoiced.ids, {"state": "draft"}], {}),
-            ("work order created completed", office, wo, "create", new_wo(state="completed"), {}),
             ("work order created billed", office, wo, "create", new_wo(state="billed"), {}),
             (
                 "work order state forced through the actions' context key",

@@ -85,9 +85,15 @@ class TestCompanySettings(TektoroCase):
         account = {
             "tektoro_billing_url": "https://billing.example.com",
             "tektoro_billing_api_key": "sk_a",
+            "tektoro_invoices_enabled": True,
         }
         self.company.sudo().write({**account, "tektoro_invoice_prefix": "TFT"})
-        neighbour = self.env["res.company"].sudo().create({"name": "Neighbour Co"})
+        # A company that makes no invoices numbers nothing: it may share the series.
+        neighbour = self.env["res.company"].sudo().create(
+            {"name": "Neighbour Co", **account, "tektoro_invoices_enabled": False}
+        )
+        with self.assertRaisesRegex(ValidationError, "same prefix TFT"), self.cr.savepoint():
+            neighbour.write({"tektoro_invoices_enabled": True})
         # Alone on its account, or numbered apart on a shared one: taken.
         neighbour.write({**account, "tektoro_billing_api_key": "sk_b"})
         neighbour.write({**account, "tektoro_invoice_prefix": "NBR"})

@@ -325,12 +325,11 @@ def test_reconcile_names_each_kind_of_drift_and_tells_managers_when_it_persists(
 def test_companies_sharing_a_billing_account_see_no_drift_in_each_others_invoices(
     odoo_server, company
 ):
-    neighbour = BilledCompany(odoo_server, company.sandbox, f"{company.name} neighbour")
+    # One billing account takes each number once: the companies number apart.
+    neighbour = BilledCompany(
+        odoo_server, company.sandbox, f"{company.name} neighbour", invoice_prefix="NBR"
+    )
     try:
-        # One billing account takes each number once: the companies number apart.
-        neighbour.admin(
-            "res.company", "write", [neighbour.company_id], {"tektoro_invoice_prefix": "NBR"}
-        )
         ours = company.invoice(company.make_invoice(10.0))
         theirs = neighbour.invoice(neighbour.make_invoice(20.0))
         assert (ours["billing_state"], theirs["billing_state"]) == ("synced", "synced")
