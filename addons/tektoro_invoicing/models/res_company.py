@@ -79,18 +79,22 @@ class ResCompany(models.Model):
 
         The billing system knows an invoice by its number (``reference``): a second company's
         TFT-00001 would be refused there as a duplicate, or taken, when the totals agree, for the
-        first company's invoice, whose payment and cancellation would then apply to both. Only
-        companies with work-order invoices turned on make invoices, so only they are compared.
+        first company's invoice, whose payment and cancellation would then apply to both. A
+        company that makes invoices (turned on) or has made some (turned off since, its data
+        kept) holds a number series; one that never invoiced does not.
         """
         companies = self.sudo().with_context(active_test=False)
-        others = companies.search(
-            [("tektoro_billing_url", "!=", False), ("tektoro_invoices_enabled", "=", True)]
+        invoiced = {
+            invoicer.id
+            for [invoicer] in self.env["tektoro.invoice"].sudo()._read_group([], ["company_id"])
+        }
+        holders = companies.search([("tektoro_billing_url", "!=", False)]).filtered(
+            lambda company: company.tektoro_invoices_enabled or company.id in invoiced
         )
-        for company in companies.filtered(
-            lambda company: company.tektoro_billing_url and company.tektoro_invoices_enabled
-        ):
+        visible = self.env.user.company_ids
+        for company in holders & companies:
             account = _billing_account(company)
-            for other in others - company:
+            for other in holders - company:
                 if _billing_account(other) == account:
                     raise ValidationError(
                         _(
@@ -99,7 +103,8 @@ class ResCompany(models.Model):
                             "numbers would collide there. Give one of them another invoice "
                             "prefix.",
                             company=company.name,
-                            other=other.name,
+                            # Another tenant's name is not the caller's to learn.
+                            other=other.name if other in visible else _("another company"),
                             prefix=company.tektoro_invoice_prefix,
                         )
                     )
@@ -186,9 +191,19 @@ class ResCompany(models.Model):
 
 def _billing_account(company):
     """The billing account and number series of a company (read as superuser), as compared by
-    ``_check_tektoro_billing_account_prefix``; the daemon also ignores a trailing slash."""
+    ``_check_tektoro_billing_account_prefix``: one address however it is spelt (the scheme's
+    and host's case, a default port, a trailing slash), with its key and the prefix."""
+    url = company.tektoro_billing_url.strip()
+    try:
+        parts = urlsplit(url)
+        scheme, port = parts.scheme.lower(), parts.port
+    except ValueError:  # not a URL a request could go to: _check_tektoro_billing_url says so
+        return (url, company.tektoro_billing_api_key or "", company.tektoro_invoice_prefix)
+    if port == {"http": 80, "https": 443}.get(scheme):
+        port = None
+    address = (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"))
     return (
-        company.tektoro_billing_url.rstrip("/"),
+        address,
         company.tektoro_billing_api_key or "",
         (company.tektoro_invoice_prefix or "").strip(),
     )

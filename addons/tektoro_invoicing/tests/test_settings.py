@@ -89,8 +89,10 @@ class TestCompanySettings(TektoroCase):
         }
         self.company.sudo().write({**account, "tektoro_invoice_prefix": "TFT"})
         # A company that makes no invoices numbers nothing: it may share the series.
-        neighbour = self.env["res.company"].sudo().create(
-            {"name": "Neighbour Co", **account, "tektoro_invoices_enabled": False}
+        neighbour = (
+            self.env["res.company"]
+            .sudo()
+            .create({"name": "Neighbour Co", **account, "tektoro_invoices_enabled": False})
         )
         with self.assertRaisesRegex(ValidationError, "same prefix TFT"), self.cr.savepoint():
             neighbour.write({"tektoro_invoices_enabled": True})
@@ -102,6 +104,10 @@ class TestCompanySettings(TektoroCase):
             {"tektoro_invoice_prefix": "TFT"},
             {
                 "tektoro_billing_url": "https://billing.example.com/",
+                "tektoro_invoice_prefix": "TFT",
+            },
+            {
+                "tektoro_billing_url": "HTTPS://Billing.Example.com:443",
                 "tektoro_invoice_prefix": "TFT",
             },
         ):
@@ -119,6 +125,21 @@ class TestCompanySettings(TektoroCase):
             neighbour.write({"tektoro_billing_api_key": "sk_a"})
         with self.assertRaisesRegex(ValidationError, "same billing account"), self.cr.savepoint():
             self.env["res.company"].sudo().create({"name": "Third Co", **account})
+        # A manager of the neighbour only is not told the name of the other tenant.
+        outsider = new_test_user(
+            self.env,
+            "tk_neighbour_manager",
+            groups="base.group_user,base.group_system",
+            company_id=neighbour.id,
+            company_ids=[(6, 0, neighbour.ids)],
+        )
+        with (
+            self.assertRaisesRegex(
+                ValidationError, "^Neighbour Co and another company send their work-order"
+            ),
+            self.cr.savepoint(),
+        ):
+            neighbour.with_user(outsider).write({"tektoro_billing_api_key": "sk_a"})
         neighbour.invalidate_recordset()
         self.assertRecordValues(
             neighbour, [{"tektoro_invoice_prefix": "TFT", "tektoro_billing_api_key": "sk_b"}]

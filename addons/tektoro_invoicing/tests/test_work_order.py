@@ -130,6 +130,27 @@ class TestInvoiceSnapshot(WorkOrderCase):
         )
         self.assertEqual(work_order.amount_items, 1008.5)
 
+    def test_a_company_that_invoiced_keeps_its_number_series_with_invoices_off(self):
+        """Turned off, its invoices stay in the billing account under their numbers: another
+        company on that account may not start the same series."""
+        account = {
+            "tektoro_billing_url": "https://billing.example.com",
+            "tektoro_billing_api_key": "sk_shared",
+        }
+        self.company.sudo().tektoro_billing_url = False  # invoiced locally, then connected
+        self.create_invoice(self.make_work_order())
+        self.company.sudo().write({**account, "tektoro_invoices_enabled": False})
+        prefix = self.company.tektoro_invoice_prefix
+        with self.assertRaisesRegex(ValidationError, f"same prefix {prefix}"):
+            self.env["res.company"].sudo().create(
+                {
+                    "name": "Newcomer Co",
+                    **account,
+                    "tektoro_invoices_enabled": True,
+                    "tektoro_invoice_prefix": prefix,
+                }
+            )
+
     def test_numbers_are_sequential_per_company_with_its_prefix(self):
         first = self.create_invoice(self.make_work_order())
         second = self.create_invoice(self.make_work_order())
