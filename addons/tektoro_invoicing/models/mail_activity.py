@@ -1,4 +1,4 @@
-from odoo import _, models
+from odoo import models
 from odoo.exceptions import AccessError
 
 from .tektoro_master_invoice import APPROVAL_ACTIVITY, MANAGER_GROUP
@@ -18,16 +18,26 @@ class MailActivity(models.Model):
         if operation not in ("write", "unlink") or self.env.su:
             return result
         review_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
-        if not review_type or self.env.user.has_group(MANAGER_GROUP):
+        if not review_type:
             return result
+        user = self.env.user
+        is_manager = user.has_group(MANAGER_GROUP)
         reviews = self.sudo().filtered(
             lambda activity: (
-                activity.activity_type_id == review_type and activity.user_id != self.env.user
+                activity.activity_type_id == review_type
+                and activity.user_id != user
+                # A manager may handle another manager's review, but not one of their own invoice.
+                and (
+                    not is_manager
+                    or self.env[activity.res_model].sudo().browse(activity.res_id).contractor_id
+                    == user
+                )
             )
         )
         if not reviews:
             return result
         forbidden = self.browse(reviews.ids) | (result[0] if result else self.browse())
+        env = self.env
         return forbidden, lambda: AccessError(
-            _("Only a manager can change, close or cancel the review of a master invoice.")
+            env._("Only a manager can change, close or cancel the review of a master invoice.")
         )

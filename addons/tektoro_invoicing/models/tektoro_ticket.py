@@ -184,6 +184,10 @@ class TektoroTicket(models.Model):
                     _("Ticket %s is on an invoice: remove it from the invoice first.", ticket.name)
                 )
         self._do_set_state("draft")
+        # Approved again later, it is a new ticket to the invoices it was taken off.
+        self.env["tektoro.master.invoice"].sudo().search(
+            [("removed_ticket_ids", "in", self.ids)]
+        ).write({"removed_ticket_ids": [Command.unlink(ticket.id) for ticket in self]})
         return True
 
     def action_remove_from_master_invoice(self):

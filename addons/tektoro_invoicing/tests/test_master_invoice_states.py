@@ -166,9 +166,16 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertEqual(invoice.ticket_ids, kept | late)
         self.assertEqual(invoice.removed_ticket_ids, dropped | unlinked)
         self.assertRecordValues(invoice, [{"ticket_count": 2, "amount_total": 150}])
-        # Another invoice may bundle them.
+        # Sent back to draft, corrected and approved again, a ticket is new to the invoice.
+        dropped.with_user(self.manager).action_reset_to_draft()
+        dropped.with_user(self.contractor).write({"amount": 80})
+        dropped.with_user(self.manager).action_approve()
+        invoice.action_refresh_tickets()
+        self.assertEqual(invoice.ticket_ids, kept | late | dropped)
+        self.assertEqual(invoice.removed_ticket_ids, unlinked)
+        # Another invoice may bundle the ones taken off.
         other = self._master_invoice(date_from="2020-01-02", date_to="2020-01-03")
-        self.assertEqual(other.ticket_ids, dropped | unlinked)
+        self.assertEqual(other.ticket_ids, unlinked)
 
     def test_deleting_a_draft_releases_its_tickets(self):
         tickets = self._tickets(self.contractor, self.client_a, [1, 2])
@@ -238,6 +245,20 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         # A manager may move another manager's review to a later day.
         reviews.with_user(self.manager).write({"date_deadline": "2030-01-01"})
         self.assertEqual(set(reviews.mapped("date_deadline")), {fields.Date.to_date("2030-01-01")})
+
+    def test_a_manager_who_bills_does_not_close_the_review_of_their_own_invoice(self):
+        billing_manager = self._make_user(
+            "tk_billing_manager",
+            "Bill Manager",
+            "tektoro_invoicing.group_contractor,tektoro_invoicing.group_manager",
+        )
+        self._tickets(billing_manager, self.client_a, [1])
+        invoice = self._submitted_invoice(billing_manager)
+        review = invoice.activity_ids.filtered(lambda activity: activity.user_id == self.manager)
+        self.assertTrue(review)
+        with self.assertRaisesRegex(AccessError, "Only a manager can change"):
+            review.with_user(billing_manager).unlink()
+        self.assertTrue(review.exists())
 
     def test_grouped_lists_do_not_add_up_client_counts(self):
         """Two invoices for the same client are one client, not two: no sum in group rows."""
