@@ -167,7 +167,12 @@ class TektoroInvoice(models.Model):
                 )
         self._billing_push()
         pending = self.filtered(lambda invoice: invoice.billing_state != "synced")
-        if pending:
+        if pending.filtered(lambda invoice: not invoice.company_id.tektoro_billing_url):
+            message = _(
+                "%s stays here only: no billing system is configured for its company.",
+                ", ".join(pending.mapped("name")),
+            )
+        elif pending:
             message = _(
                 "%s is still not in the billing system: see the message on the invoice. The "
                 "sync service retries it too.",

@@ -147,6 +147,15 @@ class TestInvoicePush(BillingCase):
         with self.assertRaisesRegex(UserError, "nothing to retry"):
             invoice.action_retry_push()
 
+    def test_retry_without_a_billing_system_says_the_invoice_stays_here(self):
+        invoice = self.invoice_with_fault(CREATE, "error_before", status=503)
+        self.company.sudo().tektoro_billing_url = False
+        notice = invoice.action_retry_push()["params"]
+        self.assertEqual(
+            notice["message"],
+            f"{invoice.name} stays here only: no billing system is configured for its company.",
+        )
+
     def test_error_after_commit_fails_and_retry_adopts_the_existing_invoice(self):
         invoice = self.invoice_with_fault(CREATE, "error_after", status=500)
         self.assertRecordValues(invoice, [{"billing_state": "failed", "billing_id": False}])
