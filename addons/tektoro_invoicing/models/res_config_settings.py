@@ -1,4 +1,15 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+# Written to the company together: its constraints compare them with each other (a prefix with
+# the billing account it numbers on), so each must see the others' new values, not the old ones.
+COMPANY_FIELDS = (
+    "tektoro_invoices_enabled",
+    "tektoro_invoice_prefix",
+    "tektoro_default_tax_rate",
+    "tektoro_billing_url",
+    "tektoro_billing_api_key",
+    "tektoro_billing_timeout",
+)
 
 
 class ResConfigSettings(models.TransientModel):
@@ -20,3 +31,20 @@ class ResConfigSettings(models.TransientModel):
     tektoro_billing_timeout = fields.Float(
         related="company_id.tektoro_billing_timeout", readonly=False
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Write the TekToro settings to the company in one ``write``, not field by field as
+        related fields are: turning invoices on and choosing another prefix in one save is then
+        checked as a whole."""
+        vals_list = [dict(vals) for vals in vals_list]
+        company_values = [
+            {name: vals.pop(name) for name in COMPANY_FIELDS if name in vals} for vals in vals_list
+        ]
+        settings = super().create(vals_list)
+        for record, values in zip(settings, company_values, strict=True):
+            current = record.company_id.sudo()  # compared only: written with the caller's rights
+            changed = {name: value for name, value in values.items() if current[name] != value}
+            if changed:
+                record.company_id.write(changed)
+        return settings

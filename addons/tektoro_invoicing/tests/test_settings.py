@@ -145,6 +145,31 @@ class TestCompanySettings(TektoroCase):
             neighbour, [{"tektoro_invoice_prefix": "TFT", "tektoro_billing_api_key": "sk_b"}]
         )
 
+    def test_the_settings_page_checks_a_save_as_a_whole(self):
+        """Turning invoices on with a prefix of its own, in one save, on a shared account."""
+        account = {
+            "tektoro_billing_url": "https://billing.example.com",
+            "tektoro_billing_api_key": "sk_a",
+        }
+        self.company.sudo().write(
+            {**account, "tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "TFT"}
+        )
+        neighbour = self.env["res.company"].sudo().create({"name": "Neighbour Co", **account})
+        self.env.user.company_ids |= neighbour
+        settings = (
+            self.env["res.config.settings"]
+            .with_company(neighbour)
+            .create({"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "NBR"})
+        )
+        settings.execute()
+        self.assertRecordValues(
+            neighbour, [{"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "NBR"}]
+        )
+        with self.assertRaisesRegex(ValidationError, "same prefix TFT"), self.cr.savepoint():
+            self.env["res.config.settings"].with_company(neighbour).create(
+                {"tektoro_invoice_prefix": "TFT"}
+            )
+
     def test_prefixes_of_letters_digits_and_underscores_are_taken(self):
         for prefix in ("T", "TFT_2", "ABCDEFGHIJ"):
             with self.subTest(prefix=prefix):
