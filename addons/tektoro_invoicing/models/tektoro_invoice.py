@@ -7,6 +7,7 @@ from odoo.service.model import MAX_TRIES_ON_CONCURRENCY_FAILURE, PG_CONCURRENCY_
 from odoo.tools import SQL, OrderedSet, float_round
 from odoo.tools.sql import index_exists
 
+from ..tools.actions import RELOAD_VIEW, notification
 from ..tools.billing_client import BillingConflict, BillingError
 
 _logger = logging.getLogger(__name__)
@@ -180,15 +181,7 @@ class TektoroInvoice(models.Model):
             )
         else:
             message = _("%s is in the billing system now.", ", ".join(self.mapped("name")))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "warning" if pending else "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, "warning" if pending else "success", RELOAD_VIEW)
 
     def action_print_pdf(self):
         self.ensure_one()

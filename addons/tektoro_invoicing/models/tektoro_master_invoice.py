@@ -5,6 +5,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools.actions import CLOSE_DIALOG, notification
 from ..tools.values import MAX_TEXT, check_values, to_date
 
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
@@ -277,15 +278,7 @@ class TektoroMasterInvoice(models.Model):
             message = _("No newly approved ticket to add.")
         else:
             message = _("%s ticket(s) added.", added)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success" if added else "info",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(message, "success" if added else "info", CLOSE_DIALOG)
 
     def action_submit(self):
         self._check_editable_by_caller()

@@ -1,2 +1,3 @@
 from . import billing_client
 from . import values
+from . import actions

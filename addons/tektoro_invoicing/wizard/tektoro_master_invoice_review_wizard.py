@@ -1,6 +1,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.actions import CLOSE_DIALOG, notification
+
 
 class TektoroMasterInvoiceReviewWizard(models.TransientModel):
     """The approve / reject dialog: the manager's message goes to the contractor."""
@@ -31,12 +33,6 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
                 raise UserError(_("Say why the invoice is rejected: the message is required."))
             invoices.action_reject(message=self.message)
             message = _("%s rejected; the contractor is notified.", names)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success" if self.decision == "approve" else "warning",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            message, "success" if self.decision == "approve" else "warning", CLOSE_DIALOG
+        )
