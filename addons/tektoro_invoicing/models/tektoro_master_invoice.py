@@ -470,11 +470,8 @@ class TektoroMasterInvoice(models.Model):
             client_clause = (
                 SQL("AND client_id = %s", invoice.client_id.id) if invoice.client_id else SQL()
             )
-            removed_clause = (
-                SQL("AND id NOT IN %s", tuple(invoice.removed_ticket_ids.ids))
-                if invoice.removed_ticket_ids
-                else SQL()
-            )
+            removed = invoice.sudo().removed_ticket_ids  # all of them, whoever may read which
+            removed_clause = SQL("AND id NOT IN %s", tuple(removed.ids)) if removed else SQL()
             [totals] = self.env.execute_query(
                 SQL(
                     """
