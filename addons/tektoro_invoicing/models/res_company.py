@@ -6,6 +6,14 @@ from odoo.exceptions import ValidationError
 from ..tools.billing_client import BillingClient
 
 INVOICE_SEQUENCE_CODE = "tektoro.invoice"
+# The TekToro settings of a company: those a manager sets, and the billing connection, which is
+# for system administrators only, since its URL decides where the API key is sent.
+MANAGER_SETTINGS = (
+    "tektoro_invoices_enabled",
+    "tektoro_invoice_prefix",
+    "tektoro_default_tax_rate",
+)
+SYSTEM_SETTINGS = ("tektoro_billing_url", "tektoro_billing_api_key", "tektoro_billing_timeout")
 
 
 class ResCompany(models.Model):

@@ -1,15 +1,6 @@
 from odoo import api, fields, models
 
-# Written to the company together: its constraints compare them with each other (a prefix with
-# the billing account it numbers on), so each must see the others' new values, not the old ones.
-COMPANY_FIELDS = (
-    "tektoro_invoices_enabled",
-    "tektoro_invoice_prefix",
-    "tektoro_default_tax_rate",
-    "tektoro_billing_url",
-    "tektoro_billing_api_key",
-    "tektoro_billing_timeout",
-)
+from .res_company import MANAGER_SETTINGS, SYSTEM_SETTINGS
 
 
 class ResConfigSettings(models.TransientModel):
@@ -35,11 +26,13 @@ class ResConfigSettings(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         """Write the TekToro settings to the company in one ``write``, not field by field as
-        related fields are: turning invoices on and choosing another prefix in one save is then
-        checked as a whole."""
+        related fields are: the company's constraints compare them with each other (a prefix
+        with the billing account it numbers on), so turning invoices on and choosing another
+        prefix in one save is checked as a whole."""
         vals_list = [dict(vals) for vals in vals_list]
+        names = MANAGER_SETTINGS + SYSTEM_SETTINGS
         company_values = [
-            {name: vals.pop(name) for name in COMPANY_FIELDS if name in vals} for vals in vals_list
+            {name: vals.pop(name) for name in names if name in vals} for vals in vals_list
         ]
         settings = super().create(vals_list)
         for record, values in zip(settings, company_values, strict=True):

@@ -1,14 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
-# The company fields a manager sets; the billing connection is for system administrators only,
-# since its URL decides where the API key is sent.
-MANAGER_SETTINGS = (
-    "tektoro_invoices_enabled",
-    "tektoro_invoice_prefix",
-    "tektoro_default_tax_rate",
-)
-SYSTEM_SETTINGS = ("tektoro_billing_url", "tektoro_billing_api_key", "tektoro_billing_timeout")
+from ..models.res_company import MANAGER_SETTINGS, SYSTEM_SETTINGS
 
 
 class TektoroCompanySettings(models.TransientModel):
