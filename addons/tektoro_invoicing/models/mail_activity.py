@@ -21,19 +21,17 @@ class MailActivity(models.Model):
         if not review_type:
             return result
         user = self.env.user
-        is_manager = user.has_group(MANAGER_GROUP)
         reviews = self.sudo().filtered(
-            lambda activity: (
-                activity.activity_type_id == review_type
-                and activity.user_id != user
-                # A manager may handle another manager's review, but not one of their own invoice.
-                and (
-                    not is_manager
-                    or self.env[activity.res_model].sudo().browse(activity.res_id).contractor_id
-                    == user
-                )
-            )
+            lambda activity: activity.activity_type_id == review_type and activity.user_id != user
         )
+        if reviews and user.has_group(MANAGER_GROUP):
+            # A manager may handle another manager's review, but not one of their own invoice.
+            own_invoices = (
+                self.env[review_type.res_model]
+                .sudo()
+                .search([("id", "in", reviews.mapped("res_id")), ("contractor_id", "=", user.id)])
+            )
+            reviews = reviews.filtered(lambda activity: activity.res_id in own_invoices.ids)
         if not reviews:
             return result
         forbidden = self.browse(reviews.ids) | (result[0] if result else self.browse())

@@ -198,9 +198,10 @@ class TektoroTicket(models.Model):
         invoices._check_editable_by_caller()
         self.check_access("read")
         self.env["tektoro.ticket"].flush_model(["master_invoice_id"])
-        for ticket in self:
-            # Remembered, so that Add New Tickets does not bring it straight back.
-            ticket.master_invoice_id.sudo().removed_ticket_ids = [Command.link(ticket.id)]
+        for invoice in invoices.sudo():
+            # Remembered, so that Add New Tickets does not bring them straight back.
+            taken_off = self.filtered(lambda ticket, of=invoice: ticket.master_invoice_id == of)
+            invoice.removed_ticket_ids = [Command.link(ticket.id) for ticket in taken_off]
         self.sudo()._do_unlink_master_invoice()
         invoices._update_totals()
         return True

@@ -153,12 +153,13 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
 
     def test_refresh_leaves_out_the_tickets_taken_off(self):
         """Rejected with "take TKT off": the contractor removes it, then picks up new tickets."""
-        kept, dropped, unlinked = self._tickets(self.contractor, self.client_a, [1, 2, 3])
+        kept, dropped, *both = self._tickets(self.contractor, self.client_a, [1, 2, 3, 3])
+        unlinked = both[0] | both[1]
         invoice = self._master_invoice()
         invoice.action_submit()
         invoice.with_user(self.manager).action_reject("Take day 2 and day 3 off.")
         dropped.with_user(self.contractor).action_remove_from_master_invoice()
-        invoice.write({"ticket_ids": [Command.unlink(unlinked.id)]})
+        invoice.write({"ticket_ids": [Command.unlink(ticket.id) for ticket in unlinked]})
         late = self._tickets(self.contractor, self.client_a, [20], amount=50)
 
         invoice.action_refresh_tickets()
