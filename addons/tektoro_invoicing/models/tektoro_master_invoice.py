@@ -327,13 +327,14 @@ class TektoroMasterInvoice(models.Model):
         if decision not in ("approve", "reject"):
             raise UserError(_("Choose whether to approve or reject."))
         self._check_reviewable_by_caller()
+        approve = decision == "approve"
+        if len(self) == 1:
+            title = _("Approve %s", self.name) if approve else _("Reject %s", self.name)
+        else:
+            title = _("Approve Invoices") if approve else _("Reject Invoices")
         return {
             "type": "ir.actions.act_window",
-            "name": (
-                _("Approve %s", self.name) if decision == "approve" else _("Reject %s", self.name)
-            )
-            if len(self) == 1
-            else (_("Approve Invoices") if decision == "approve" else _("Reject Invoices")),
+            "name": title,
             "res_model": "tektoro.master.invoice.review.wizard",
             "view_mode": "form",
             "target": "new",
