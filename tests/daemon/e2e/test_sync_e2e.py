@@ -199,6 +199,12 @@ def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, 
     for invoice in company.invoices(cancelled_ids):
         company.sandbox.cancel(invoice["billing_id"])
     last_event = company.sandbox.events()[-1]["id"]
+    # Each read of the feed takes a little longer, so that the 40 pages last over a second even
+    # on a fast machine: otherwise a kill half a second after the first page could find the
+    # feed already applied, and no kill would land mid-feed.
+    company.sandbox.inject(
+        {"match": "GET /v1/events", "mode": "delay", "seconds": 0.03, "count": 10_000}
+    )
     seed = int(os.environ.get("TEKTORO_E2E_SEED", time.time()))
     rng = random.Random(seed)
     slow = {  # one event per page and per Odoo transaction: many instants to be killed at
