@@ -15,7 +15,13 @@ from sync_daemon.logs import SECRETS, setup_logging
 from sync_daemon.metrics import Metrics
 from sync_daemon.odoo import OdooGateway
 from sync_daemon.retry import Backoff, Retrier
-from sync_daemon.scheduler import JobRunner, intervals_of, run_forever, run_once
+from sync_daemon.scheduler import (
+    JobRunner,
+    install_stop_handlers,
+    intervals_of,
+    run_forever,
+    run_once,
+)
 from sync_daemon.status_server import StatusServer
 
 _logger = logging.getLogger(__name__)
@@ -54,7 +60,9 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser(
-        "run", help="run every job on its interval until SIGTERM", epilog=ENVIRONMENT_HELP,
+        "run",
+        help="run every job on its interval until SIGTERM",
+        epilog=ENVIRONMENT_HELP,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     commands.add_parser("once", help="run every job once; exit 0 if all succeeded")
@@ -114,7 +122,8 @@ def command_run(daemon, args):
 
 
 def command_once(daemon, args):
-    return 0 if run_once(daemon.runner) else 1
+    install_stop_handlers(daemon.stopping)
+    return 0 if run_once(daemon.runner, daemon.stopping) else 1
 
 
 def command_check(daemon, args):
@@ -143,6 +152,7 @@ def command_check(daemon, args):
 
 
 def command_reconcile(daemon, args):
+    install_stop_handlers(daemon.stopping)
     try:
         reports = daemon.jobs.reconcile(report=not args.no_report)
     except SyncError as exc:
@@ -153,6 +163,13 @@ def command_reconcile(daemon, args):
         print()
     else:
         print(format_drift_table(reports))
+    if daemon.stopping.is_set():
+        print(
+            "tektoro-sync: reconcile stopped by a signal; companies after the last one shown "
+            "were not compared",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -4,7 +4,8 @@ APScheduler 3 runs each job on its own interval with ``max_instances=1`` (a slow
 overlapped by the next one), ``coalesce`` (runs missed while it was busy collapse into one) and a
 ``misfire_grace_time`` (a run late by less than one interval still happens). SIGTERM and SIGINT
 set the stop event: a job stops at its next safe point (a page boundary; the page in flight is
-committed in Odoo or not at all), the scheduler waits for it, and the process exits.
+committed in Odoo or not at all), the scheduler waits for it, and the process exits. ``once``
+and ``reconcile`` stop the same way, without starting the jobs or companies still to come.
 """
 
 import logging
@@ -58,9 +59,18 @@ def intervals_of(settings):
     }
 
 
-def run_once(runner):
-    """Every job once, in order; True when all succeeded."""
-    return all([runner.run(name)[0] for name in ("apply_events", "retry_pushes", "reconcile")])
+JOB_NAMES = ("apply_events", "retry_pushes", "reconcile")
+
+
+def run_once(runner, stopping):
+    """Every job once, in order; True when all succeeded and none was cut short by a stop."""
+    succeeded = True
+    for name in JOB_NAMES:
+        if stopping.is_set():
+            _logger.info("Stopped: %s not run", name)
+            continue
+        succeeded = runner.run(name)[0] and succeeded
+    return succeeded and not stopping.is_set()
 
 
 def run_forever(runner, settings, stopping):
@@ -80,11 +90,14 @@ def run_forever(runner, settings, stopping):
             misfire_grace_time=max(1, int(interval)),
             next_run_time=datetime.now(timezone.utc),
         )
-    _install_stop_handlers(stopping)
+    install_stop_handlers(stopping)
     scheduler.start()
-    _logger.info("Sync daemon running: %s", ", ".join(
-        f"{name} every {interval:g}s" for name, interval in intervals_of(settings).items()
-    ))
+    _logger.info(
+        "Sync daemon running: %s",
+        ", ".join(
+            f"{name} every {interval:g}s" for name, interval in intervals_of(settings).items()
+        ),
+    )
     while not stopping.wait(1.0):
         pass
     _logger.info("Stopping: waiting for running jobs to finish")
@@ -92,7 +105,9 @@ def run_forever(runner, settings, stopping):
     _logger.info("Sync daemon stopped")
 
 
-def _install_stop_handlers(stopping):
+def install_stop_handlers(stopping):
+    """SIGTERM and SIGINT set ``stopping`` instead of ending the process where it stands."""
+
     def stop(signum, frame):
         _logger.info("Received %s", signal.Signals(signum).name)
         stopping.set()

@@ -247,6 +247,86 @@ def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, 
     assert company.cursor()["last_event_id"] == last_event
 
 
+@pytest.mark.parametrize(("command", "exit_code"), [("run", 0), ("once", 1)])
+def test_sigterm_mid_feed_finishes_the_page_in_flight_and_exits(
+    odoo_server, company, command, exit_code
+):
+    invoice_ids = [company.make_invoice(10.0 + n) for n in range(30)]
+    for invoice_id in invoice_ids:
+        pay(company, invoice_id)
+    invoice_of = {invoice["billing_id"]: invoice["id"] for invoice in company.invoices(invoice_ids)}
+    paid_event = {
+        invoice_of[event["invoice"]["id"]]: event["id"]
+        for event in company.sandbox.events()
+        if event["type"] == "invoice.paid"
+    }
+    last_event = max(paid_event.values())
+    # One event per page, each read slowed down: the feed lasts seconds, the signal lands in it.
+    company.sandbox.inject(
+        {"match": "GET /v1/events", "mode": "delay", "seconds": 0.05, "count": 10_000}
+    )
+    daemon = start_daemon(
+        odoo_server,
+        command,
+        TEKTORO_SYNC_PAGE_SIZE=1,
+        TEKTORO_SYNC_RETRY_INTERVAL=3600,
+        TEKTORO_SYNC_RECONCILE_INTERVAL=3600,
+    )
+
+    def applied_up_to():
+        cursor = company.cursor()
+        return cursor["last_event_id"] if cursor else 0
+
+    wait_until(lambda: applied_up_to() > 0, 60, "a page applied", 0.05)
+    _out, err = kill(daemon, signal.SIGTERM)
+
+    assert daemon.returncode == exit_code, err[-3000:]
+    assert "Received SIGTERM" in err
+    stopped_at = applied_up_to()
+    assert 0 < stopped_at < last_event, f"stopped at {stopped_at} of {last_event}"
+    # The page in flight was applied with its cursor, and nothing after it.
+    states = {invoice["id"]: invoice["state"] for invoice in company.invoices(invoice_ids)}
+    for invoice_id, event_id in paid_event.items():
+        assert states[invoice_id] == ("paid" if event_id <= stopped_at else "sent"), invoice_id
+        assert len(company.notes(invoice_id, PAID_NOTE)) == (event_id <= stopped_at)
+    if command == "once":  # the jobs after the one stopped were not started
+        assert "Stopped: retry_pushes not run" in err
+        assert "Stopped: reconcile not run" in err
+
+    company.sandbox.clear_faults()
+    succeed(run_daemon(odoo_server, "once"))
+    assert {invoice["state"] for invoice in company.invoices(invoice_ids)} == {"paid"}
+
+
+def test_sigterm_during_reconcile_finishes_the_company_in_hand_and_exits(
+    odoo_server, company, tmp_path
+):
+    other_sandbox = Sandbox(tmp_path).start()
+    other = BilledCompany(odoo_server, other_sandbox, f"{company.name} other")
+    try:
+        # The first company's billing invoices come slowly (within its 2 s timeout); the
+        # signal lands while they do.
+        company.sandbox.inject(
+            {"match": "GET /v1/invoices", "mode": "delay", "seconds": 1.5, "count": 1}
+        )
+        daemon = start_daemon(odoo_server, "reconcile", "--json", "--no-report")
+        wait_until(
+            lambda: not company.sandbox.request("GET", "/_sandbox/faults")["data"],
+            60,
+            "the reconcile to read the first company's billing invoices",
+            0.05,
+        )
+        out, err = kill(daemon, signal.SIGTERM)
+    finally:
+        other.disconnect()
+        other_sandbox.stop()
+
+    assert daemon.returncode == 1, err[-3000:]
+    assert "reconcile stopped by a signal" in err
+    compared = [report["company_id"] for report in json.loads(out)["companies"]]
+    assert compared == [company.company_id]
+
+
 def test_two_daemons_at_once_double_nothing(odoo_server, company):
     invoice_ids = [company.make_invoice(10.0 + n) for n in range(12)]
     for invoice_id in invoice_ids:
