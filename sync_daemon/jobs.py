@@ -230,7 +230,7 @@ class Jobs:
 
 class _ReconcileRun:
     """What one reconcile run reads, each once: a company's invoices in Odoo, and a billing
-    account's invoices (an account is a URL and a key, which companies may share)."""
+    account's invoices (an account is an address and a key, which companies may share)."""
 
     def __init__(self, jobs, configs):
         self._jobs = jobs
@@ -240,7 +240,9 @@ class _ReconcileRun:
 
     @staticmethod
     def _account(config):
-        return (config["billing_url"].rstrip("/"), config["api_key"])
+        """The company's billing account as Odoo identifies it (its address however spelt, and
+        its key): the same value Odoo checks when companies share an account."""
+        return config["billing_account"]
 
     def local(self, company_id):
         if company_id not in self._local:

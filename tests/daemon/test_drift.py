@@ -156,14 +156,14 @@ def _sharing_run(*companies):
     return _ReconcileRun(
         None,
         [
-            {"company_id": id_, "invoice_prefix": prefix, "billing_url": url, "api_key": "sk"}
-            for id_, prefix, url in companies
+            {"company_id": id_, "invoice_prefix": prefix, "billing_account": account}
+            for id_, prefix, account in companies
         ],
     )
 
 
 def test_each_invoice_nobody_holds_on_a_shared_account_is_answered_for_by_one_company():
-    run = _sharing_run((1, "TFT", "http://a"), (2, "NBR", "http://a/"), (3, "OTH", "http://b"))
+    run = _sharing_run((1, "TFT", "account a"), (2, "NBR", "account a"), (3, "OTH", "account b"))
     configs = {config["company_id"]: config for config in run._configs}
     answers = {company: run.answers_for_unheld(config) for company, config in configs.items()}
     owners = {

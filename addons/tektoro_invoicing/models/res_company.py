@@ -1,3 +1,4 @@
+import hashlib
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
@@ -14,6 +15,7 @@ MANAGER_SETTINGS = (
     "tektoro_default_tax_rate",
 )
 SYSTEM_SETTINGS = ("tektoro_billing_url", "tektoro_billing_api_key", "tektoro_billing_timeout")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ResCompany(models.Model):
@@ -101,9 +103,9 @@ class ResCompany(models.Model):
         )
         visible = self.env.user.company_ids
         for company in holders & companies:
-            account = _billing_account(company)
+            series = _billing_series(company)
             for other in holders - company:
-                if _billing_account(other) == account:
+                if _billing_series(other) == series:
                     raise ValidationError(
                         _(
                             "%(company)s and %(other)s send their work-order invoices to the same "
@@ -186,6 +188,16 @@ class ResCompany(models.Model):
         if connected:
             self.env["tektoro.billing.sync"].sudo()._ensure_company_records(connected)
 
+    def _tektoro_billing_account(self):
+        """Which billing account the company is on, as an opaque value: equal for the same
+        address (however spelt) and key, and free of the key itself, so that it can be compared
+        and handed to the sync daemon (reconcile reads a shared account once)."""
+        self.ensure_one()
+        company = self.sudo()
+        address = _normalized_url(company.tektoro_billing_url or "")
+        key = company.tektoro_billing_api_key or ""
+        return hashlib.sha256(f"{address}\n{key}".encode()).hexdigest()
+
     def _tektoro_billing_client(self):
         """A Billing API client for this company; the key never leaves this method's sudo."""
         self.ensure_one()
@@ -197,24 +209,25 @@ class ResCompany(models.Model):
         )
 
 
-def _billing_account(company):
-    """The billing account and number series of a company (read as superuser), as compared by
-    ``_check_tektoro_billing_account_prefix``: one address however it is spelt (the scheme's
-    and host's case, a default port, a trailing slash), with its key and the prefix."""
-    url = company.tektoro_billing_url.strip()
+def _billing_series(company):
+    """The billing account and number series of a company, as compared by
+    ``_check_tektoro_billing_account_prefix``."""
+    return (company._tektoro_billing_account(), (company.tektoro_invoice_prefix or "").strip())
+
+
+def _normalized_url(url):
+    """One spelling of an address however it is written: the scheme's and host's case, a
+    default port and a trailing slash make no difference."""
+    url = url.strip()
     try:
         parts = urlsplit(url)
         scheme, port = parts.scheme.lower(), parts.port
     except ValueError:  # not a URL a request could go to: _check_tektoro_billing_url says so
-        return (url, company.tektoro_billing_api_key or "", company.tektoro_invoice_prefix)
-    if port == {"http": 80, "https": 443}.get(scheme):
-        port = None
-    address = (scheme, (parts.hostname or "").lower(), port, parts.path.rstrip("/"))
-    return (
-        address,
-        company.tektoro_billing_api_key or "",
-        (company.tektoro_invoice_prefix or "").strip(),
-    )
+        return url
+    host = (parts.hostname or "").lower()
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    return f"{scheme}://{host}{parts.path.rstrip('/')}"
 
 
 def _is_http_url(url):

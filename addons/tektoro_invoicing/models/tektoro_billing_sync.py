@@ -237,6 +237,7 @@ class TektoroBillingSync(models.AbstractModel):
                 "invoice_prefix": company.tektoro_invoice_prefix,
                 "billing_url": company.tektoro_billing_url,
                 "api_key": company.tektoro_billing_api_key,
+                "billing_account": company._tektoro_billing_account(),
                 "timeout": company.tektoro_billing_timeout,
                 "cursor": cursors[company].last_event_id,
             }

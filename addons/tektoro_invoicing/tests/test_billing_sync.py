@@ -126,8 +126,18 @@ class TestBillingSyncAccess(BillingSyncCase):
         other.sudo().write(
             {"tektoro_billing_url": "http://billing.other:8070", "tektoro_billing_api_key": "sk_o"}
         )
+        # The same account spelt otherwise, and the same address with another key.
+        same_account, other_key = self.env["res.company"].sudo().create(
+            [
+                {"name": "Same Account Co", "tektoro_billing_url": "HTTP://Billing.Other:8070/"},
+                {"name": "Other Key Co", "tektoro_billing_url": "http://billing.other:8070"},
+            ]
+        )
+        same_account.tektoro_billing_api_key = "sk_o"
+        other_key.tektoro_billing_api_key = "sk_x"
         configs = {c["company_id"]: c for c in self.sync.get_sync_configs()}
         self.assertNotIn(unconfigured.id, configs)
+        account = configs[other.id].pop("billing_account")
         self.assertEqual(
             configs[other.id],
             {
@@ -141,6 +151,11 @@ class TestBillingSyncAccess(BillingSyncCase):
             },
         )
         self.assertEqual(configs[self.company.id]["api_key"], "sk_t")
+        # The daemon reads a shared account once: it learns which companies share one here.
+        self.assertEqual(configs[same_account.id]["billing_account"], account)
+        self.assertNotEqual(configs[other_key.id]["billing_account"], account)
+        self.assertNotEqual(configs[self.company.id]["billing_account"], account)
+        self.assertNotIn("sk_o", account)
         # The key stays out of reach of the daemon's user everywhere else.
         with self.assertRaises(AccessError):
             other.with_user(self.sync_user).read(["tektoro_billing_api_key"])

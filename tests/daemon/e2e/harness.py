@@ -304,7 +304,7 @@ class Sandbox:
 class BilledCompany:
     """An Odoo company with invoices on, billing pointed at ``sandbox``; made through RPC."""
 
-    def __init__(self, odoo, sandbox, name, invoice_prefix="TFT"):
+    def __init__(self, odoo, sandbox, name, invoice_prefix="TFT", billing_url=None):
         self.odoo, self.sandbox, self.name = odoo, sandbox, name
         self.admin = odoo.rpc()
         self.company_id = self.admin(
@@ -317,7 +317,7 @@ class BilledCompany:
                 # Companies on one billing account need prefixes of their own.
                 "tektoro_invoice_prefix": invoice_prefix,
                 "tektoro_default_tax_rate": 10.0,
-                "tektoro_billing_url": sandbox.url,
+                "tektoro_billing_url": billing_url or sandbox.url,
                 "tektoro_billing_api_key": sandbox.api_key,
                 "tektoro_billing_timeout": 2.0,
             },
