@@ -30,7 +30,8 @@ ENVIRONMENT_HELP = """\
 environment:
   TEKTORO_ODOO_URL                 Odoo base URL, e.g. http://odoo:8069 (required)
   TEKTORO_ODOO_DB                  Odoo database (required)
-  TEKTORO_ODOO_LOGIN               login of the daemon user, in group Billing Sync (required)
+  TEKTORO_ODOO_LOGIN               login of the daemon user, in group Billing Sync or an
+                                   administrator (required)
   TEKTORO_ODOO_PASSWORD            its password or API key (required, never logged)
   TEKTORO_ODOO_TIMEOUT             seconds to wait for one Odoo call (120)
   TEKTORO_SYNC_EVENTS_INTERVAL     seconds between event runs (30)

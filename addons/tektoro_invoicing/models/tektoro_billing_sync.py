@@ -108,8 +108,16 @@ class TektoroBillingSync(models.AbstractModel):
 
     @api.model
     def _check_sync_access(self):
-        if not self.env.su and not self.env.user.has_group(SYNC_GROUP):
-            raise AccessError(_("Only the billing sync user may call the billing sync methods."))
+        """The daemon's own user, or a system administrator (who may read the API keys these
+        methods hand out anyway), say an integrator running ``tektoro-sync`` as admin."""
+        user = self.env.user
+        if not self.env.su and not (user.has_group(SYNC_GROUP) or user._is_system()):
+            raise AccessError(
+                _(
+                    "Only the billing sync user or a system administrator may call the billing "
+                    "sync methods."
+                )
+            )
 
     @api.model
     def _get_billing_company(self, company_id):
