@@ -2,7 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools.values import check_values
+from ..tools.values import check_values, optional
 
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 ACTIVE_STATES = ("draft", "sent", "paid")
@@ -130,6 +130,7 @@ class TektoroClientInvoice(models.Model):
         self._check_manager()
         self.check_access("create")
         self.env["tektoro.master.invoice"]._check_period_values(date_from, date_to)
+        client_ids = optional(client_ids)
         if client_ids is not None and (
             not isinstance(client_ids, (list, tuple))
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in client_ids)

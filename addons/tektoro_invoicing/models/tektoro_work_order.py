@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools.values import check_values
+from ..tools.values import check_values, optional
 
 
 class TektoroWorkOrder(models.Model):
@@ -139,6 +139,7 @@ class TektoroWorkOrder(models.Model):
 
         Returns the window action of the new invoice.
         """
+        tax_rate = optional(tax_rate)
         self._check_can_create_invoice(include_unit_price, tax_rate)
         self._lock_for_invoicing()
         invoice = self.env["tektoro.invoice"]._create_from_work_order(

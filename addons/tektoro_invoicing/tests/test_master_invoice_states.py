@@ -443,6 +443,14 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
         invoices = self._generate(client_ids=[self.client_b.id])
         self.assertEqual(invoices.ticket_ids, tickets_b)
 
+    def test_generate_for_every_client_when_clients_are_false(self):
+        # XML-RPC can't send None: its clients leave an optional argument as false.
+        tickets = self._tickets(self.contractor, self.client_a, [1])
+        tickets |= self._tickets(self.contractor, self.client_b, [1])
+        invoices = self._generate(client_ids=False)
+        self.assertEqual(invoices.client_id, self.client_a | self.client_b)
+        self.assertEqual(invoices.ticket_ids, tickets)
+
     def test_send_pay_and_cancel(self):
         self._tickets(self.contractor, self.client_a, [1])
         tickets_b = self._tickets(self.contractor, self.client_b, [2])

@@ -173,6 +173,11 @@ class TestInvoiceSnapshot(WorkOrderCase):
             ["TFT-00001", "TFT-00002", "ACME-00003", "TFT-00001"],
         )
 
+    def test_tax_rate_false_means_the_company_rate(self):
+        # XML-RPC can't send None: its clients leave an optional argument as false.
+        invoice = self.create_invoice(self.make_work_order(), tax_rate=False)
+        self.assertRecordValues(invoice, [{"tax_rate": 8.25}])
+
     def test_tax_rate_defaults_to_the_company_rate_in_the_dialog(self):
         work_order = self.make_work_order()
         action = work_order.action_open_create_invoice_wizard()

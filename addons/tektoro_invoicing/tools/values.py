@@ -24,6 +24,12 @@ MAX_NUMBER_TEXT = f"{MAX_NUMBER:,.2f}"
 MAX_INTEGER_TEXT = f"{MAX_INTEGER:,}"
 
 
+def optional(value):
+    """An optional argument as sent over RPC: None when not given. XML-RPC cannot carry None,
+    so its clients send false instead."""
+    return None if value is False else value
+
+
 def check_values(model, vals, creating=False):
     """Refuse ``vals`` for ``model`` (the records written, or an empty recordset on create).
 
