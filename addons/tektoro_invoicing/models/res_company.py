@@ -60,6 +60,12 @@ class ResCompany(models.Model):
         return companies
 
     def write(self, vals):
+        if self._tektoro_written_by_manager(vals):
+            # DESIGN gives TekToro managers the business settings of their companies, while
+            # Odoo lets only Access Rights administrators write companies: these fields alone,
+            # on companies of theirs, are written for them (as res.users does for the
+            # preferences its users may write on themselves).
+            return self.sudo().write(vals)
         result = super().write(vals)
         if {"tektoro_billing_url", "tektoro_billing_api_key"} & set(vals):
             self._tektoro_sync_records()
@@ -178,6 +184,17 @@ class ResCompany(models.Model):
             )
             sequences |= sequence
         return sequences
+
+    def _tektoro_written_by_manager(self, vals):
+        """A TekToro manager writing only the business settings of companies of theirs."""
+        user = self.env.user
+        return (
+            not self.env.su
+            and vals
+            and set(vals) <= set(MANAGER_SETTINGS)
+            and self <= user.company_ids
+            and user.has_group("tektoro_invoicing.group_manager")
+        )
 
     def _tektoro_sync_records(self):
         """A company connected to a billing system gets its event cursor and drift records now,

@@ -228,6 +228,45 @@ class TestManagerSettings(TektoroCase):
             ],
         )
 
+    def test_a_manager_writes_the_business_settings_on_the_company_over_rpc(self):
+        company = self.company.with_user(self.manager)
+        company.write(
+            {
+                "tektoro_invoices_enabled": True,
+                "tektoro_invoice_prefix": "RPC",
+                "tektoro_default_tax_rate": 6.5,
+            }
+        )
+        self.assertRecordValues(
+            self.company,
+            [
+                {
+                    "tektoro_invoices_enabled": True,
+                    "tektoro_invoice_prefix": "RPC",
+                    "tektoro_default_tax_rate": 6.5,
+                }
+            ],
+        )
+        with self.assertRaises(ValidationError), self.cr.savepoint():
+            company.write({"tektoro_invoice_prefix": "R P C"})
+        # Nothing else of a company, nor its billing connection, nor another company's settings.
+        other = self.env["res.company"].create({"name": "Other Co"})
+        for record, vals in (
+            (company, {"name": "Renamed"}),
+            (company, {"tektoro_invoice_prefix": "RPC2", "name": "Renamed"}),
+            (company, {"tektoro_billing_url": "https://thief.example"}),
+            (other.with_user(self.manager), {"tektoro_invoices_enabled": True}),
+            (self.company.with_user(self.office), {"tektoro_invoices_enabled": False}),
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError), self.cr.savepoint():
+                record.write(vals)
+        self.assertRecordValues(
+            self.company,
+            [{"tektoro_invoices_enabled": True, "tektoro_billing_url": False}],
+        )
+        self.assertFalse(other.tektoro_invoices_enabled)
+        self.assertNotEqual(self.company.name, "Renamed")
+
     def test_the_billing_connection_stays_with_system_administrators(self):
         self.company.sudo().write(
             {

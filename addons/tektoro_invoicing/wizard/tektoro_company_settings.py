@@ -87,8 +87,7 @@ class TektoroCompanySettings(models.TransientModel):
         names = MANAGER_SETTINGS
         if user.has_group("base.group_system"):
             names += SYSTEM_SETTINGS
-        # Managers may not write companies in general: only these fields, for a company of theirs.
-        company = company.sudo()
+        # A manager writes these on a company of theirs (see res.company's write).
         changes = {name: self[name] for name in names if self[name] != company[name]}
         if changes:
             company.write(changes)
