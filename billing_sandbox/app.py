@@ -118,8 +118,8 @@ def idempotency_of(req, body, required):
     """The request's Idempotency-Key, bound to what the request asks for.
 
     The fingerprint covers method, path and the canonical body, so the same key sent to another
-    endpoint, or with other content, is a conflict rather than a silent replay. Call it once the
-    body is validated: its numbers are then bounded.
+    endpoint, or with other content, is a conflict rather than a silent replay. It is taken
+    before the body is validated (``canonical`` writes any number briefly).
     """
     key = req.get_header("Idempotency-Key")
     if key is None:
@@ -135,7 +135,8 @@ def idempotency_of(req, body, required):
             "Idempotency-Key", f"must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} characters"
         )
     request = f"{req.method} {req.path}\n{jsonio.canonical(body)}"
-    return Idempotency(key, hashlib.sha256(request.encode()).hexdigest())
+    # surrogatepass: a lone surrogate in a text not yet validated still has its own bytes.
+    return Idempotency(key, hashlib.sha256(request.encode("utf-8", "surrogatepass")).hexdigest())
 
 
 def respond(resp, stored):
@@ -160,11 +161,14 @@ class InvoiceCollection:
 
     def on_post(self, req, resp):
         body = read_json(req)
-        draft = parse_invoice(body)
         idempotency = idempotency_of(req, body, required=True)
+        # Validated inside execute(), after the key: a key used before with another body is a
+        # conflict (409), whether or not this body would pass.
         respond(
             resp,
-            self._store.execute(lambda tx: (201, ledger.create_invoice(tx, draft)), idempotency),
+            self._store.execute(
+                lambda tx: (201, ledger.create_invoice(tx, parse_invoice(body))), idempotency
+            ),
         )
 
     def on_get(self, req, resp):
@@ -213,12 +217,12 @@ class InvoicePayments:
 
     def on_post(self, req, resp, invoice_id):
         body = read_json(req)
-        payment = parse_payment(body)
         idempotency = idempotency_of(req, body, required=False)
         respond(
             resp,
             self._store.execute(
-                lambda tx: (201, ledger.pay_invoice(tx, invoice_id, payment)), idempotency
+                lambda tx: (201, ledger.pay_invoice(tx, invoice_id, parse_payment(body))),
+                idempotency,
             ),
         )
 

@@ -7,7 +7,10 @@ Decimal and written back from Decimal text.
 
 import json
 import sys
-from decimal import MIN_ETINY, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, MIN_ETINY, Context, Decimal, InvalidOperation
+
+# Decimal arithmetic without rounding or overflow, for numbers not yet validated.
+_EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
 class RawJSON(str):
@@ -75,7 +78,8 @@ def _normalise_numbers(value):
     if isinstance(value, list):
         return [_normalise_numbers(item) for item in value]
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return Decimal(value).normalize()
+        # Exact, whatever the magnitude, and short: 1e999999999 stays nine digits of exponent.
+        return RawJSON(str(Decimal(value).normalize(_EXACT)))
     return value
 
 

@@ -75,6 +75,48 @@ def test_the_same_key_with_another_body_is_a_conflict(billing_sandbox, billing_c
     assert find_by_reference(billing_client, billing_sandbox, body["reference"]) == [first]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"total": 111},  # no longer subtotal + tax
+        {"lines": []},
+        {"total": "1e999999999"},
+    ],
+    ids=["a total that does not add up", "no lines", "a number beyond every bound"],
+)
+def test_the_same_key_with_another_body_is_a_conflict_even_an_invalid_one(
+    billing_sandbox, billing_client, change
+):
+    key, body = unique_key(), invoice_body()
+    first = created_invoice(billing_client, billing_sandbox, body, key)
+    raw = json.dumps(dict(body, **change)).replace('"1e999999999"', "1e999999999")
+
+    response = billing_client.post(
+        billing_sandbox.url + "/v1/invoices",
+        data=raw,
+        headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 409, response.text
+    assert error_of(response)["code"] == "idempotency_conflict"
+    assert find_by_reference(billing_client, billing_sandbox, body["reference"]) == [first]
+
+
+def test_a_payment_key_reused_with_another_invalid_amount_is_a_conflict(
+    billing_sandbox, billing_client
+):
+    invoice = created_invoice(billing_client, billing_sandbox, invoice_body(), unique_key())
+    url = f"{billing_sandbox.url}/v1/invoices/{invoice['id']}/payments"
+    key = unique_key()
+    paid = billing_client.post(url, json={"amount": 1}, headers={"Idempotency-Key": key})
+    assert paid.status_code == 201, paid.text
+
+    response = billing_client.post(url, json={"amount": -5}, headers={"Idempotency-Key": key})
+
+    assert response.status_code == 409, response.text
+    assert error_of(response)["code"] == "idempotency_conflict"
+
+
 def test_a_reference_used_under_another_key_names_the_existing_invoice(
     billing_sandbox, billing_client
 ):
