@@ -213,24 +213,20 @@ class TektoroMasterInvoice(models.Model):
     def _remove_unlinked_tickets(self, vals):
         """Take off the tickets that ``ticket_ids`` unlinks, and return the other values.
 
-        ``Command.unlink`` is how a caller of the ORM removes tickets from an invoice: it does
-        what the tickets' "Remove" button does, under the same rules. Any other ticket command
-        stays refused: tickets join an invoice by bundling only.
+        ``Command.unlink``, or ``Command.set`` of some of the invoice's tickets, is how a caller
+        of the ORM removes tickets from an invoice: it does what the tickets' "Remove" button
+        does, under the same rules. Any other ticket command stays refused: tickets join an
+        invoice by bundling only.
         """
         commands = vals.get("ticket_ids")
-        if (
-            not isinstance(commands, (list, tuple))
-            or not commands
-            or not all(
-                isinstance(command, (list, tuple))
-                and len(command) >= 2
-                and command[0] == Command.UNLINK
-                and isinstance(command[1], int)
-                for command in commands
-            )
-        ):
+        if not isinstance(commands, (list, tuple)) or not commands:
             return vals
-        tickets = self.env["tektoro.ticket"].browse(command[1] for command in commands)
+        if _is_unlink_only(commands):
+            tickets = self.env["tektoro.ticket"].browse(command[1] for command in commands)
+        elif len(self) == 1 and _is_set_within(commands, self.ticket_ids):
+            tickets = self.ticket_ids - self.env["tektoro.ticket"].browse(commands[0][2])
+        else:
+            return vals
         # Read rights first: the message must not name tickets the caller may not see.
         tickets.check_access("read")
         strangers = tickets.filtered(lambda ticket: ticket.master_invoice_id not in self)
@@ -599,3 +595,28 @@ class TektoroMasterInvoice(models.Model):
                 if recipient["id"] == contractor_partner:
                     recipient["notif"] = "inbox"
         return recipients
+
+
+def _is_unlink_only(commands):
+    return all(
+        isinstance(command, (list, tuple))
+        and len(command) >= 2
+        and command[0] == Command.UNLINK
+        and isinstance(command[1], int)
+        for command in commands
+    )
+
+
+def _is_set_within(commands, tickets):
+    """One ``Command.set`` keeping some or all of ``tickets`` and adding none."""
+    if len(commands) != 1:
+        return False
+    command = commands[0]
+    return (
+        isinstance(command, (list, tuple))
+        and len(command) == 3
+        and command[0] == Command.SET
+        and isinstance(command[2], (list, tuple))
+        and all(isinstance(i, int) and not isinstance(i, bool) for i in command[2])
+        and set(command[2]) <= set(tickets.ids)
+    )

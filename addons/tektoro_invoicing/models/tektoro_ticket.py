@@ -131,6 +131,9 @@ class TektoroTicket(models.Model):
     def write(self, vals):
         if not self.env.su:
             check_values(self, vals)
+            vals = self._leave_master_invoice(vals)
+            if not vals:
+                return True
             self._check_caller_vals(vals)
             if self._WORK_FIELDS & set(vals):
                 for ticket in self:
@@ -139,6 +142,19 @@ class TektoroTicket(models.Model):
                             _("Ticket %s is approved and can no longer be changed.", ticket.name)
                         )
         return super().write(vals)
+
+    def _leave_master_invoice(self, vals):
+        """Take the tickets off their master invoice for ``master_invoice_id: False``, and
+        return the other values.
+
+        It is how a caller of the ORM removes tickets from the ticket's side: it does what the
+        "Remove" button does, under the same rules. Any other invoice stays refused: tickets
+        join an invoice by bundling only.
+        """
+        if "master_invoice_id" not in vals or vals["master_invoice_id"]:
+            return vals
+        self.action_remove_from_master_invoice()
+        return {name: value for name, value in vals.items() if name != "master_invoice_id"}
 
     def _check_caller_vals(self, vals):
         """Refuse what only the workflow may set, whoever calls create() or write()."""

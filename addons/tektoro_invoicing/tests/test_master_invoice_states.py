@@ -391,6 +391,31 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertTrue(tickets[0].exists())
 
 
+    def test_clearing_the_invoice_or_setting_fewer_tickets_takes_them_off(self):
+        """The other ways an ORM caller removes tickets, under the Remove button's rules."""
+        tickets = self._tickets(self.contractor, self.client_a, [1, 2, 3, 4])
+        invoice = self._master_invoice()
+        as_contractor = invoice.with_user(self.contractor)
+
+        tickets[0].with_user(self.contractor).write({"master_invoice_id": False})
+        as_contractor.write({"ticket_ids": [Command.set(tickets[2:].ids)]})
+        self.assertRecordValues(invoice, [{"ticket_count": 2, "amount_total": 200}])
+        self.assertEqual(invoice.removed_ticket_ids, tickets[:2])
+        self.assertFalse(tickets[:2].master_invoice_id)
+        # Setting tickets the invoice does not have still adds none.
+        with self.assertRefused(UserError, "can't be set directly"):
+            as_contractor.write({"ticket_ids": [Command.set(tickets.ids)]})
+        with self.assertRaises(AccessError):  # another contractor
+            tickets[2].with_user(self.contractor_2).write({"master_invoice_id": False})
+
+        as_contractor.action_submit()
+        with self.assertRefused(UserError, "can no longer be changed"):
+            tickets[2].with_user(self.contractor).write({"master_invoice_id": False})
+        with self.assertRefused(UserError, "can no longer be changed"):
+            as_contractor.write({"ticket_ids": [Command.set(tickets[3:].ids)]})
+        self.assertEqual(invoice.ticket_ids, tickets[2:])
+
+
 @tagged("post_install", "-at_install")
 class TestClientInvoiceStates(TektoroMasterInvoiceCase):
     def _generate(self, **kwargs):
