@@ -351,6 +351,7 @@ def company(company_id, name, url):
         "company_name": name,
         "billing_url": url,
         "api_key": f"sk_test_{company_id}",
+        "billing_account": f"{url} sk_test_{company_id}",
         "timeout": 5,
         "cursor": 0,
         "invoice_prefix": None,
