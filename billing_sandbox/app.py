@@ -38,6 +38,7 @@ from billing_sandbox.validation import (
 _logger = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_DEPTH = 32
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_ID_LENGTH = 64
 PUBLIC_PATHS = frozenset({"/openapi.json"})
@@ -105,9 +106,26 @@ def read_json(req):
     if not data.strip():
         raise invalid_json("the body is empty")
     try:
-        return jsonio.loads(data.decode("utf-8"))
+        body = jsonio.loads(data.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise invalid_json(str(exc)[:200]) from None
+    if _depth(body) > MAX_BODY_DEPTH:
+        # No request of the API nests this deep, and the idempotency fingerprint, taken before
+        # validation, walks the body recursively.
+        raise validation_error("body", f"is nested more than {MAX_BODY_DEPTH} levels deep")
+    return body
+
+
+def _depth(value):
+    """How deep ``value`` nests lists and objects, counted without recursion."""
+    deepest, level = 0, [(value, 1)]
+    while level:
+        item, depth = level.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            level.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _too_large():

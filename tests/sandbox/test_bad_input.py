@@ -22,6 +22,8 @@ HTML = "<script>alert(1)</script>"
 HUGE = "1e9999999999999999999"
 TINY = "1e-9999999999999999999"
 LONG_INTEGER = "1" + "0" * 5000
+# Lists inside lists, deeper than any request of the API nests.
+DEEP = json.loads("[" * 500 + "]" * 500)
 # json.dumps writes it as the escape "\ud800": a lone half of a UTF-16 pair, no UTF-8 for it.
 SURROGATE = "\ud800"
 
@@ -77,6 +79,7 @@ ROWS = [
     ("tax_rate as text", "POST", "/v1/invoices", _body(tax_rate="15"), None, 422, "validation_error", "tax_rate"),
     ("body is a string", "POST", "/v1/invoices", SQL, None, 422, "validation_error", "body"),
     ("body is null", "POST", "/v1/invoices", None, None, 422, "validation_error", "body"),
+    ("body nested 500 deep", "POST", "/v1/invoices", {**_body(), "lines": DEEP}, None, 422, "validation_error", "body"),
     ("idempotency key oversized", "POST", "/v1/invoices", _body(), {"Idempotency-Key": "k" * 256}, 422, "validation_error", "Idempotency-Key"),
     # -- creation: numbers beyond Decimal and int, unpaired surrogates
     ("total exponent beyond Decimal", "POST", "/v1/invoices", _raw(_body(), ("total",), HUGE), None, 422, "validation_error", "total"),
@@ -101,6 +104,7 @@ ROWS = [
     ("pay zero", "POST", "/v1/invoices/{id}/payments", {"amount": 0}, None, 422, "validation_error", "amount"),
     ("pay as text", "POST", "/v1/invoices/{id}/payments", {"amount": "5"}, None, 422, "validation_error", "amount"),
     ("pay without amount", "POST", "/v1/invoices/{id}/payments", {}, None, 422, "validation_error", "amount"),
+    ("pay nested 500 deep", "POST", "/v1/invoices/{id}/payments", {"amount": 1, "note": DEEP}, None, 422, "validation_error", "body"),
     ("pay dated SQL", "POST", "/v1/invoices/{id}/payments", {"amount": 1, "paid_at": SQL}, None, 422, "validation_error", "paid_at"),
     ("pay more than due", "POST", "/v1/invoices/{id}/payments", {"amount": 999999}, None, 409, "overpayment", None),
     ("pay with an unknown field", "POST", "/v1/invoices/{id}/payments", {"amount": 1, "method": HTML}, None, 422, "validation_error", "method"),
