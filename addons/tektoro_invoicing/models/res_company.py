@@ -242,6 +242,8 @@ def _normalized_url(url):
     except ValueError:  # not a URL a request could go to: _check_tektoro_billing_url says so
         return url
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 address: bracketed, so that no port can be read into it
+        host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS.get(scheme):
         host = f"{host}:{port}"
     return f"{scheme}://{host}{parts.path.rstrip('/')}"

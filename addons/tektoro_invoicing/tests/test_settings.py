@@ -145,6 +145,21 @@ class TestCompanySettings(TektoroCase):
             neighbour, [{"tektoro_invoice_prefix": "TFT", "tektoro_billing_api_key": "sk_b"}]
         )
 
+    def test_ipv6_billing_addresses_are_told_apart_by_their_port(self):
+        invoicing = {"tektoro_invoices_enabled": True, "tektoro_billing_api_key": "sk_a"}
+        self.company.sudo().write({**invoicing, "tektoro_billing_url": "http://[::1]:8070"})
+        # Host ::1 on port 8070, and host ::1:8070 on the default port: two accounts.
+        neighbour = (
+            self.env["res.company"]
+            .sudo()
+            .create(
+                {"name": "Neighbour Co", **invoicing, "tektoro_billing_url": "http://[::1:8070]"}
+            )
+        )
+        self.assertEqual(neighbour.tektoro_invoice_prefix, self.company.tektoro_invoice_prefix)
+        with self.assertRaisesRegex(ValidationError, "same prefix TFT"), self.cr.savepoint():
+            neighbour.write({"tektoro_billing_url": "HTTP://[::1]:8070/"})
+
     def test_the_settings_page_checks_a_save_as_a_whole(self):
         """Turning invoices on with a prefix of its own, in one save, on a shared account."""
         account = {
