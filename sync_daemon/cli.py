@@ -10,7 +10,7 @@ from sync_daemon import __version__
 from sync_daemon.config import load_settings
 from sync_daemon.drift import DRIFT_KINDS
 from sync_daemon.errors import ConfigError, SyncError
-from sync_daemon.jobs import Jobs
+from sync_daemon.jobs import JobFailed, Jobs
 from sync_daemon.logs import SECRETS, setup_logging
 from sync_daemon.metrics import Metrics
 from sync_daemon.odoo import OdooGateway
@@ -153,25 +153,36 @@ def command_check(daemon, args):
 
 
 def command_reconcile(daemon, args):
+    """Print the drift of every company compared, even when another failed or a signal came."""
     install_stop_handlers(daemon.stopping)
+    failed = None
     try:
         reports = daemon.jobs.reconcile(report=not args.no_report)
-    except SyncError as exc:
+    except JobFailed as exc:
+        reports, failed = exc.results, exc
+    except SyncError as exc:  # before any company: Odoo itself could not be read
         print(f"tektoro-sync: reconcile failed: {exc}", file=sys.stderr)
         return 1
+    stopped = daemon.stopping.is_set()
     if args.json:
-        json.dump({"companies": [report.as_dict() for report in reports]}, sys.stdout, indent=2)
+        failures = failed.failures if failed else []
+        document = {
+            "companies": [report.as_dict() for report in reports],
+            "failed": [{"company": name, "error": str(exc)} for name, exc in failures],
+        }
+        json.dump(document, sys.stdout, indent=2)
         print()
-    else:
+    elif reports or not (failed or stopped):
         print(format_drift_table(reports))
-    if daemon.stopping.is_set():
+    if failed:
+        print(f"tektoro-sync: reconcile failed: {failed}", file=sys.stderr)
+    if stopped:
         print(
             "tektoro-sync: reconcile stopped by a signal; companies after the last one shown "
             "were not compared",
             file=sys.stderr,
         )
-        return 1
-    return 0
+    return 1 if failed or stopped else 0
 
 
 def format_drift_table(reports):

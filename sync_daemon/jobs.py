@@ -24,12 +24,13 @@ _EVENT_INVOICE_FIELDS = ("id", "reference", "status", "total", "paid_at", "cance
 
 
 class JobFailed(SyncError):
-    """Some companies failed; the others were synced."""
+    """Some companies failed; the others were synced, and ``results`` holds what they gave."""
 
-    def __init__(self, job, failures):
+    def __init__(self, job, failures, results=()):
         names = ", ".join(f"{company} ({exc})" for company, exc in failures)
         super().__init__(f"{job} failed for {len(failures)} company(ies): {names}")
         self.failures = failures
+        self.results = list(results)
         self.retryable = all(exc.retryable for _company, exc in failures)
 
 
@@ -177,9 +178,7 @@ class Jobs:
         for kind, count in drift_rules.counts_by_kind(found).items():
             self._metrics.drift.labels(name, kind).set(count)
         for item in found:
-            _logger.warning(
-                "%s: drift %s on %s: %s", name, item.kind, item.reference, item.detail
-            )
+            _logger.warning("%s: drift %s on %s: %s", name, item.kind, item.reference, item.detail)
         if report:
             reported = self._gateway.report_drift(company, [item.as_dict() for item in found])
             result.persistent = reported["persistent"]
@@ -217,7 +216,7 @@ class Jobs:
                 _logger.error("%s: %s failed: %s", config["company_name"], job, exc)
                 failures.append((config["company_name"], exc))
         if failures:
-            raise JobFailed(job, failures)
+            raise JobFailed(job, failures, results)
         return results
 
     def billing_client(self, config):

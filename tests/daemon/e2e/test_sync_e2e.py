@@ -327,6 +327,32 @@ def test_sigterm_during_reconcile_finishes_the_company_in_hand_and_exits(
     assert compared == [company.company_id]
 
 
+def test_reconcile_prints_the_companies_it_compared_when_another_ones_billing_is_down(
+    odoo_server, company
+):
+    company.sandbox.create_foreign_invoice("EXT-0001")
+    down = BilledCompany(
+        odoo_server,
+        company.sandbox,
+        f"{company.name} down",
+        billing_url=f"http://127.0.0.1:{free_port()}",  # nothing listens there
+    )
+    try:
+        result = run_daemon(
+            odoo_server, "reconcile", "--json", "--no-report", TEKTORO_SYNC_MAX_ATTEMPTS=1
+        )
+    finally:
+        down.disconnect()
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    document = json.loads(result.stdout)
+    [report] = document["companies"]
+    assert report["company_id"] == company.company_id
+    assert [(d["kind"], d["reference"]) for d in report["drift"]] == [("missing_here", "EXT-0001")]
+    assert [failure["company"] for failure in document["failed"]] == [down.name]
+    assert f"reconcile failed for 1 company(ies): {down.name}" in result.stderr
+
+
 def test_two_daemons_at_once_double_nothing(odoo_server, company):
     invoice_ids = [company.make_invoice(10.0 + n) for n in range(12)]
     for invoice_id in invoice_ids:
