@@ -106,11 +106,17 @@ def run_forever(runner, settings, stopping):
 
 
 def install_stop_handlers(stopping):
-    """SIGTERM and SIGINT set ``stopping`` instead of ending the process where it stands."""
+    """SIGTERM and SIGINT set ``stopping`` instead of ending the process where it stands; a
+    second one ends it at once, as a second Ctrl-C does elsewhere."""
 
     def stop(signum, frame):
-        _logger.info("Received %s", signal.Signals(signum).name)
+        _logger.info(
+            "Received %s: stopping at the next safe point (send it again to stop at once)",
+            signal.Signals(signum).name,
+        )
         stopping.set()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
