@@ -111,9 +111,18 @@ def command_run(daemon, args):
     settings = daemon.settings
     server = None
     if settings.http_port:
-        server = StatusServer(
-            settings.http_host, settings.http_port, daemon.metrics, intervals_of(settings)
-        ).start()
+        address = f"{settings.http_host}:{settings.http_port}"
+        try:
+            server = StatusServer(
+                settings.http_host, settings.http_port, daemon.metrics, intervals_of(settings)
+            ).start()
+        except OSError as exc:  # the port is taken, or the host is not one of this machine's
+            print(
+                f"tektoro-sync: cannot serve /healthz and /metrics on {address}: {exc} "
+                "(TEKTORO_SYNC_HTTP_HOST, TEKTORO_SYNC_HTTP_PORT)",
+                file=sys.stderr,
+            )
+            return 2
     try:
         run_forever(daemon.runner, settings, daemon.stopping)
     finally:

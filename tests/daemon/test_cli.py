@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -50,6 +51,29 @@ def test_a_bad_setting_stops_the_daemon_naming_the_variable():
     assert result.returncode == 2
     assert "TEKTORO_SYNC_EVENTS_INTERVAL must be a number" in result.stderr
     assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+def test_a_status_port_already_taken_is_one_clear_line_not_a_traceback():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(
+            "run",
+            env={
+                "TEKTORO_ODOO_URL": "http://127.0.0.1:9",
+                "TEKTORO_ODOO_DB": "tektoro",
+                "TEKTORO_ODOO_LOGIN": "billing-sync",
+                "TEKTORO_ODOO_PASSWORD": "secret",
+                "TEKTORO_SYNC_HTTP_HOST": "127.0.0.1",
+                "TEKTORO_SYNC_HTTP_PORT": str(port),
+            },
+        )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert f"cannot serve /healthz and /metrics on 127.0.0.1:{port}" in line
+    assert "Address already in use" in line
 
 
 class MaintenancePage(QuietHandler):
