@@ -20,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 LOCAL_SNAPSHOT_PAGE = 2000
 HANDLED_EVENT_TYPES = ("invoice.paid", "invoice.cancelled")
+STUCK_BILLING_STATES = ("failed", "unknown")
 _EVENT_INVOICE_FIELDS = ("id", "reference", "status", "total", "paid_at", "cancelled_at")
 
 
@@ -148,7 +149,14 @@ class Jobs:
                 break
             after_id = result["last_id"]
         if totals:
-            _logger.info("%s: pushes retried: %s", name, _format_counts(totals))
+            # Invoices still not in the billing system want someone's attention.
+            stuck = any(totals.get(state) for state in STUCK_BILLING_STATES)
+            _logger.log(
+                logging.WARNING if stuck else logging.INFO,
+                "%s: pushes retried: %s",
+                name,
+                _format_counts(totals),
+            )
         return {"company": name, "outcomes": totals}
 
     # ------------------------------------------------------------------ job 3: reconcile

@@ -329,6 +329,7 @@ class FakeOdoo:
         self.configs = configs
         self.applied = []
         self.reported = []
+        self.push_outcomes = {}
 
     def get_sync_configs(self):
         return self.configs
@@ -336,6 +337,9 @@ class FakeOdoo:
     def apply_events(self, company_id, expected_cursor, events):
         self.applied.append((company_id, events))
         return {"cursor": events[-1]["id"], "applied": {"invoice.paid": len(events)}}
+
+    def retry_pushes(self, company_id, limit, after_id):
+        return {"processed": 2, "last_id": 2, "outcomes": self.push_outcomes[company_id]}
 
     def local_snapshot(self, company_id, after_id, limit):
         return {"invoices": [], "has_more": False}
@@ -411,3 +415,23 @@ def test_a_malformed_answer_fails_that_company_only(billing_server, caplog, job,
     assert all("\n" not in r.getMessage() for r in errors)
     assert metrics.errors.labels(job, "fatal")._value.get() == 1
     assert metrics.errors.labels(job, "crash")._value.get() == 0
+
+
+def test_pushes_still_failing_after_a_retry_are_a_warning_and_synced_ones_news(caplog):
+    odoo = FakeOdoo([company(1, "Stuck Co", "http://a"), company(2, "Fine Co", "http://b")])
+    odoo.push_outcomes = {1: {"synced": 1, "failed": 1}, 2: {"synced": 2}}
+    jobs = Jobs(
+        SimpleNamespace(page_size=100, retry_batch=50),
+        odoo,
+        Metrics(),
+        Retrier(Backoff(0.001, 0.002, 3)),
+    )
+
+    with caplog.at_level(logging.INFO, logger="sync_daemon.jobs"):
+        jobs.retry_pushes()
+
+    levels = {record.getMessage(): record.levelname for record in caplog.records}
+    assert levels == {
+        "Stuck Co: pushes retried: 1 failed, 1 synced": "WARNING",
+        "Fine Co: pushes retried: 2 synced": "INFO",
+    }
