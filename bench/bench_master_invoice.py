@@ -67,7 +67,8 @@ def drop_database(name):
 
 
 def make_tickets(env, contractor, client, count):
-    Ticket = env["tektoro.ticket"].sudo()
+    # Set-up, not what is measured: no "created" message and follower per ticket.
+    Ticket = env["tektoro.ticket"].sudo().with_context(tracking_disable=True)
     for start in range(0, count, 5000):
         Ticket.create(
             [

@@ -16,6 +16,7 @@ class TektoroTicket(models.Model):
     """
 
     _name = "tektoro.ticket"
+    _inherit = ["mail.thread"]
     _description = "Contractor Ticket"
     _order = "work_date desc, id desc"
     _check_company_auto = True
@@ -38,11 +39,13 @@ class TektoroTicket(models.Model):
         check_company=True,
         domain="[('share', '=', False)]",
     )
-    client_id = fields.Many2one("res.partner", required=True, index=True, check_company=True)
+    client_id = fields.Many2one(
+        "res.partner", required=True, index=True, check_company=True, tracking=True
+    )
     work_date = fields.Date(required=True, default=fields.Date.context_today)
     description = fields.Char(required=True)
-    hours = fields.Float(digits=(16, 2))
-    amount = fields.Monetary(currency_field="currency_id")
+    hours = fields.Float(digits=(16, 2), tracking=True)
+    amount = fields.Monetary(currency_field="currency_id", tracking=True)
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company
     )
@@ -53,6 +56,7 @@ class TektoroTicket(models.Model):
         required=True,
         copy=False,
         readonly=True,
+        tracking=True,
     )
     master_invoice_id = fields.Many2one(
         "tektoro.master.invoice",
