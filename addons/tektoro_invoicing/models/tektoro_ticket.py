@@ -145,7 +145,23 @@ class TektoroTicket(models.Model):
                         raise UserError(
                             _("Ticket %s is approved and can no longer be changed.", ticket.name)
                         )
-        return super().write(vals)
+        if "contractor_id" not in vals:
+            return super().write(vals)
+        previous_contractors = {ticket: ticket.contractor_id for ticket in self}
+        result = super().write(vals)
+        # A ticket no longer theirs: its discussion no longer reaches them.
+        for ticket, contractor in previous_contractors.items():
+            if contractor != ticket.contractor_id:
+                ticket.sudo().message_unsubscribe(partner_ids=contractor.partner_id.ids)
+        return result
+
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        """The contractor follows their tickets, whoever records them."""
+        followers = super()._message_auto_subscribe_followers(updated_values, default_subtype_ids)
+        contractor = self.env["res.users"].sudo().browse(updated_values.get("contractor_id"))
+        if contractor:
+            followers.append((contractor.partner_id.id, default_subtype_ids, False))
+        return followers
 
     def _leave_master_invoice(self, vals):
         """Take the tickets off their master invoice for ``master_invoice_id: False``, and

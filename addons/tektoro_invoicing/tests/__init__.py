@@ -18,3 +18,4 @@ from . import test_security
 from . import test_bad_input
 from . import test_model_based
 from . import test_client_invoice_email
+from . import test_chatter

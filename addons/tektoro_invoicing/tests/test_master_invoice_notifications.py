@@ -1,4 +1,3 @@
-from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import TektoroMasterInvoiceCase
@@ -103,42 +102,3 @@ class TestMasterInvoiceNotifications(TektoroMasterInvoiceCase):
     def test_submission_notifies_nobody_by_email(self):
         """Submitting asks managers through an activity, not the contractor's mailbox."""
         self.assertFalse(self._emails_to_contractor())
-
-
-@tagged("post_install", "-at_install")
-class TestTicketChatter(TektoroMasterInvoiceCase):
-    def test_who_approved_a_ticket_and_when_is_on_its_chatter(self):
-        ticket = self._tickets(self.contractor, self.client_a, [1], state="draft")
-        # Three requests; each one's tracking is written when it commits.
-        self.env.cr.precommit.run()
-        ticket.with_user(self.contractor).write({"hours": 7.5})
-        self.env.cr.precommit.run()
-        ticket.with_user(self.manager).action_approve()
-        self.env.cr.precommit.run()
-
-        approval, correction = ticket.message_ids[:2]  # newest first
-        self.assertEqual(approval.author_id, self.manager.partner_id)
-        self.assertEqual(
-            [
-                (t.field_id.name, t.old_value_char, t.new_value_char)
-                for t in approval.tracking_value_ids
-            ],
-            [("state", "Draft", "Approved")],
-        )
-        self.assertEqual(correction.author_id, self.contractor.partner_id)
-        self.assertEqual(
-            [
-                (t.field_id.name, t.old_value_float, t.new_value_float)
-                for t in correction.tracking_value_ids
-            ],
-            [("hours", 1.0, 7.5)],
-        )
-
-    def test_the_contractor_discusses_their_ticket_and_no_other_contractor_reads_it(self):
-        ticket = self._tickets(self.contractor, self.client_a, [1])
-        ticket.with_user(self.contractor).message_post(body="Day 1 ran to 8 hours, not 7.")
-        self.assertEqual(ticket.message_ids[0].author_id, self.contractor.partner_id)
-        with self.assertRaises(AccessError):
-            ticket.with_user(self.contractor_2).message_post(body="Not mine to see.")
-        with self.assertRaises(AccessError):
-            ticket.message_ids.with_user(self.contractor_2).read(["body"])

@@ -1,0 +1,48 @@
+from odoo import models
+from odoo.exceptions import AccessError
+
+from .tektoro_master_invoice import MANAGER_GROUP
+
+# The documents whose chatter is their record: approvals, rejections, payments, cancellations.
+KEPT_HISTORY_MODELS = frozenset(
+    {
+        "tektoro.ticket",
+        "tektoro.master.invoice",
+        "tektoro.client.invoice",
+        "tektoro.work.order",
+        "tektoro.invoice",
+    }
+)
+
+
+class MailMessage(models.Model):
+    _inherit = "mail.message"
+
+    def _check_access(self, operation):
+        """The history of a TekToro document is kept: only managers change or delete it.
+
+        Odoo lets whoever may write a document change and delete every message on it, the
+        tracking of its approval included; a contractor may write their own tickets and draft
+        invoices, so they could erase who approved them. Everyone still edits and deletes their
+        own comments.
+        """
+        result = super()._check_access(operation)
+        if operation not in ("write", "unlink") or self.env.su:
+            return result
+        user = self.env.user
+        if user._is_system() or user.has_group(MANAGER_GROUP):
+            return result
+        own_comment = user.partner_id, "comment"
+        history = self.sudo().filtered(
+            lambda message: (
+                message.model in KEPT_HISTORY_MODELS
+                and (message.author_id, message.message_type) != own_comment
+            )
+        )
+        if not history:
+            return result
+        forbidden = self.browse(history.ids) | (result[0] if result else self.browse())
+        env = self.env
+        return forbidden, lambda: AccessError(
+            env._("The history of invoices and tickets is kept: only a manager can change it.")
+        )

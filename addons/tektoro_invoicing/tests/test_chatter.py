@@ -1,0 +1,102 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import TektoroMasterInvoiceCase
+
+
+@tagged("post_install", "-at_install")
+class TestTicketChatter(TektoroMasterInvoiceCase):
+    def _draft_ticket(self):
+        ticket = self._tickets(self.contractor, self.client_a, [1], state="draft")
+        self.flush_tracking()  # each step below is a request of its own
+        return ticket
+
+    def test_who_approved_a_ticket_and_when_is_on_its_chatter(self):
+        ticket = self._draft_ticket()
+        ticket.with_user(self.contractor).write({"hours": 7.5})
+        self.flush_tracking()
+        ticket.with_user(self.manager).action_approve()
+        self.flush_tracking()
+
+        approval, correction = ticket.message_ids[:2]  # newest first
+        self.assertEqual(approval.author_id, self.manager.partner_id)
+        self.assertEqual(
+            [
+                (t.field_id.name, t.old_value_char, t.new_value_char)
+                for t in approval.tracking_value_ids
+            ],
+            [("state", "Draft", "Approved")],
+        )
+        self.assertEqual(correction.author_id, self.contractor.partner_id)
+        self.assertEqual(
+            [
+                (t.field_id.name, t.old_value_float, t.new_value_float)
+                for t in correction.tracking_value_ids
+            ],
+            [("hours", 1.0, 7.5)],
+        )
+
+    def test_the_contractor_discusses_their_ticket_and_no_other_contractor_reads_it(self):
+        ticket = self._tickets(self.contractor, self.client_a, [1])
+        ticket.with_user(self.contractor).message_post(body="Day 1 ran to 8 hours, not 7.")
+        self.assertEqual(ticket.message_ids[0].author_id, self.contractor.partner_id)
+        with self.assertRaises(AccessError):
+            ticket.with_user(self.contractor_2).message_post(body="Not mine to see.")
+        with self.assertRaises(AccessError):
+            ticket.message_ids.with_user(self.contractor_2).read(["body"])
+
+    def test_the_contractor_follows_their_ticket_whoever_records_it(self):
+        ticket = (
+            self.env["tektoro.ticket"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "contractor_id": self.contractor.id,
+                    "client_id": self.client_a.id,
+                    "description": "x",
+                }
+            )
+        )
+        self.assertIn(self.contractor.partner_id, ticket.message_partner_ids)
+        # Given to another contractor, it no longer reaches the first one.
+        ticket.with_user(self.manager).write({"contractor_id": self.contractor_2.id})
+        self.assertIn(self.contractor_2.partner_id, ticket.message_partner_ids)
+        self.assertNotIn(self.contractor.partner_id, ticket.message_partner_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestKeptHistory(TektoroMasterInvoiceCase):
+    def test_a_contractor_can_not_erase_or_rewrite_who_approved_their_ticket(self):
+        ticket = self._tickets(self.contractor, self.client_a, [1], state="draft")
+        self.flush_tracking()
+        ticket.with_user(self.manager).action_approve()
+        self.flush_tracking()
+        approval = ticket.message_ids[0].with_user(self.contractor)
+        self.assertTrue(approval.tracking_value_ids)
+
+        with self.assertRaises(AccessError):
+            approval.unlink()
+        with self.assertRaises(AccessError):
+            approval.write(
+                {"body": "Nobody approved this.", "author_id": self.contractor.partner_id.id}
+            )
+        self.assertEqual(approval.sudo().author_id, self.manager.partner_id)
+        # Their own comments stay theirs to edit and delete; a manager may clean up the rest.
+        comment = ticket.with_user(self.contractor).message_post(
+            body="Typo", message_type="comment"
+        )
+        comment.write({"body": "Fixed"})
+        comment.unlink()
+        approval.with_user(self.manager).unlink()
+        self.assertFalse(approval.exists())
+
+    def test_a_contractor_can_not_erase_the_rejection_of_their_invoice(self):
+        self._tickets(self.contractor, self.client_a, [1, 2, 3])
+        invoice = self._submitted_invoice()
+        invoice.with_user(self.manager).action_reject("Day 3 is not billable.")
+        self.flush_tracking()
+        # Rejected, the invoice is the contractor's to change again; its history is not.
+        for message in invoice.message_ids.with_user(self.contractor):
+            with self.subTest(message=message.id), self.assertRaises(AccessError):
+                message.unlink()
+        self.assertIn("Day 3 is not billable.", "".join(invoice.message_ids.mapped("body")))
