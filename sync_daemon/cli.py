@@ -178,6 +178,7 @@ def command_reconcile(daemon, args):
         document = {
             "companies": [report.as_dict() for report in reports],
             "failed": [{"company": name, "error": str(exc)} for name, exc in failures],
+            "stopped": stopped,  # by a signal: companies not listed were not compared
         }
         json.dump(document, sys.stdout, indent=2)
         print()
@@ -187,8 +188,7 @@ def command_reconcile(daemon, args):
         print(f"tektoro-sync: reconcile failed: {failed}", file=sys.stderr)
     if stopped:
         print(
-            "tektoro-sync: reconcile stopped by a signal; companies after the last one shown "
-            "were not compared",
+            "tektoro-sync: reconcile stopped by a signal; companies not shown were not compared",
             file=sys.stderr,
         )
     return 1 if failed or stopped else 0

@@ -9,6 +9,7 @@ and ``reconcile`` stop the same way, without starting the jobs or companies stil
 """
 
 import logging
+import os
 import signal
 import time
 from datetime import datetime, timezone
@@ -107,16 +108,19 @@ def run_forever(runner, settings, stopping):
 
 def install_stop_handlers(stopping):
     """SIGTERM and SIGINT set ``stopping`` instead of ending the process where it stands; a
-    second one ends it at once, as a second Ctrl-C does elsewhere."""
+    second one ends it at once, as a second Ctrl-C does elsewhere.
+
+    The second one exits from the handler rather than falling back to the default action: as
+    a container's first process, the daemon would not be ended by a default action.
+    """
 
     def stop(signum, frame):
-        _logger.info(
-            "Received %s: stopping at the next safe point (send it again to stop at once)",
-            signal.Signals(signum).name,
-        )
+        name = signal.Signals(signum).name
+        if stopping.is_set():
+            _logger.warning("Received %s again: stopping now", name)
+            os._exit(128 + signum)
+        _logger.info("Received %s: stopping at the next safe point (again to stop now)", name)
         stopping.set()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

@@ -323,8 +323,9 @@ def test_sigterm_during_reconcile_finishes_the_company_in_hand_and_exits(
 
     assert daemon.returncode == 1, err[-3000:]
     assert "reconcile stopped by a signal" in err
-    compared = [report["company_id"] for report in json.loads(out)["companies"]]
-    assert compared == [company.company_id]
+    document = json.loads(out)
+    assert [report["company_id"] for report in document["companies"]] == [company.company_id]
+    assert document["stopped"] is True
 
 
 def test_reconcile_prints_the_companies_it_compared_when_another_ones_billing_is_down(
@@ -350,6 +351,7 @@ def test_reconcile_prints_the_companies_it_compared_when_another_ones_billing_is
     assert report["company_id"] == company.company_id
     assert [(d["kind"], d["reference"]) for d in report["drift"]] == [("missing_here", "EXT-0001")]
     assert [failure["company"] for failure in document["failed"]] == [down.name]
+    assert document["stopped"] is False
     assert f"reconcile failed for 1 company(ies): {down.name}" in result.stderr
 
 
