@@ -203,8 +203,20 @@ def run(database, tickets):
                 set_seconds = time.perf_counter() - start
                 env.invalidate_all()
 
+                # The naive loop twice over the same tickets: on the model as shipped, whose
+                # chatter prepares tracking on every write, and without that tracking, as
+                # before tickets had a chatter. The target is checked against the second: the
+                # ratio measures bundling, not what the chatter adds to the loop.
+                savepoint = cr.savepoint()
                 start = time.perf_counter()
-                naive_count, naive_total = naive_build(env, users[1])
+                naive_build(env, users[1])
+                tracked_seconds = time.perf_counter() - start
+                savepoint.close(rollback=True)
+                env.invalidate_all()
+
+                untracked = env(context=dict(env.context, tracking_disable=True))
+                start = time.perf_counter()
+                naive_count, naive_total = naive_build(untracked, users[1])
                 naive_seconds = time.perf_counter() - start
             finally:
                 cr.rollback()
@@ -221,8 +233,12 @@ def run(database, tickets):
     speedup = naive_seconds / set_seconds
     print(f"tickets per invoice:        {tickets}")
     print(f"set-based build (addon):    {set_seconds:.3f} s   (target <= {MAX_SECONDS:.1f} s)")
-    print(f"naive per-ticket ORM loop:  {naive_seconds:.3f} s")
+    print(f"naive per-ticket ORM loop:  {naive_seconds:.3f} s   (without the chatter's tracking)")
     print(f"speed-up:                   {speedup:.1f}x   (target >= {MIN_SPEEDUP:.0f}x)")
+    print(
+        f"the same loop with tracking: {tracked_seconds:.3f} s   "
+        f"({tracked_seconds / set_seconds:.1f}x, not the one the target is checked against)"
+    )
     if not (set_count, set_total) == (naive_count, naive_total) == (tickets, tickets * 42.5):
         print(f"the two builds disagree: {set_count, set_total} vs {naive_count, naive_total}")
         return 1
