@@ -1,6 +1,6 @@
 from odoo import models
-from odoo.exceptions import AccessError
 
+from ..tools.access import refuse_also
 from .tektoro_master_invoice import APPROVAL_ACTIVITY, MANAGER_GROUP
 
 
@@ -32,10 +32,11 @@ class MailActivity(models.Model):
                 .search([("id", "in", reviews.mapped("res_id")), ("contractor_id", "=", user.id)])
             )
             reviews = reviews.filtered(lambda activity: activity.res_id in own_invoices.ids)
-        if not reviews:
-            return result
-        forbidden = self.browse(reviews.ids) | (result[0] if result else self.browse())
-        env = self.env
-        return forbidden, lambda: AccessError(
-            env._("Only a manager can change, close or cancel the review of a master invoice.")
+        return refuse_also(
+            self,
+            result,
+            reviews,
+            self.env._(
+                "Only a manager can change, close or cancel the review of a master invoice."
+            ),
         )

@@ -1,6 +1,6 @@
 from odoo import models
-from odoo.exceptions import AccessError
 
+from ..tools.access import refuse_also
 from .tektoro_master_invoice import MANAGER_GROUP
 
 # The documents whose chatter is their record: approvals, rejections, payments, cancellations.
@@ -39,10 +39,11 @@ class MailMessage(models.Model):
                 and (message.author_id, message.message_type) != own_comment
             )
         )
-        if not history:
-            return result
-        forbidden = self.browse(history.ids) | (result[0] if result else self.browse())
-        env = self.env
-        return forbidden, lambda: AccessError(
-            env._("The history of invoices and tickets is kept: only a manager can change it.")
+        return refuse_also(
+            self,
+            result,
+            history,
+            self.env._(
+                "The history of invoices and tickets is kept: only a manager can change it."
+            ),
         )
