@@ -429,6 +429,7 @@ MASTER_ACTION_RIGHTS = [
     ("tektoro.ticket", "action_approve", "draft ticket", {}, {}, MANAGER),
     ("tektoro.ticket", "action_reset_to_draft", "approved ticket", {}, {}, MANAGER),
     ("tektoro.ticket", "action_remove_from_master_invoice", "bundled ticket", {}, {}, OWNER),
+    ("tektoro.ticket", "message_post", "approved ticket", {"body": "Hello"}, {}, OWNER),
     ("tektoro.master.invoice", "action_refresh_tickets", "draft", {}, {}, OWNER),
     ("tektoro.master.invoice", "action_submit", "draft", {}, {}, OWNER),
     ("tektoro.master.invoice", "action_approve", "submitted", {"message": "OK"}, {}, MANAGER),
