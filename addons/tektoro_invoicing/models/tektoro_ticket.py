@@ -147,12 +147,12 @@ class TektoroTicket(models.Model):
                         )
         if "contractor_id" not in vals:
             return super().write(vals)
-        previous_contractors = {ticket: ticket.contractor_id for ticket in self}
+        previous_contractors = self.grouped("contractor_id")
         result = super().write(vals)
-        # A ticket no longer theirs: its discussion no longer reaches them.
-        for ticket, contractor in previous_contractors.items():
-            if contractor != ticket.contractor_id:
-                ticket.sudo().message_unsubscribe(partner_ids=contractor.partner_id.ids)
+        # Tickets no longer theirs: their discussion no longer reaches them.
+        for contractor, tickets in previous_contractors.items():
+            given_away = tickets.filtered(lambda ticket, c=contractor: ticket.contractor_id != c)
+            given_away.sudo().message_unsubscribe(partner_ids=contractor.partner_id.ids)
         return result
 
     def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):

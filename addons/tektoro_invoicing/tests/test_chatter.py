@@ -46,22 +46,29 @@ class TestTicketChatter(TektoroMasterInvoiceCase):
             ticket.message_ids.with_user(self.contractor_2).read(["body"])
 
     def test_the_contractor_follows_their_ticket_whoever_records_it(self):
-        ticket = (
+        tickets = (
             self.env["tektoro.ticket"]
             .with_user(self.manager)
             .create(
-                {
-                    "contractor_id": self.contractor.id,
-                    "client_id": self.client_a.id,
-                    "description": "x",
-                }
+                [
+                    {
+                        "contractor_id": contractor.id,
+                        "client_id": self.client_a.id,
+                        "description": "x",
+                    }
+                    for contractor in (self.contractor, self.contractor, self.contractor_2)
+                ]
             )
         )
-        self.assertIn(self.contractor.partner_id, ticket.message_partner_ids)
-        # Given to another contractor, it no longer reaches the first one.
-        ticket.with_user(self.manager).write({"contractor_id": self.contractor_2.id})
-        self.assertIn(self.contractor_2.partner_id, ticket.message_partner_ids)
-        self.assertNotIn(self.contractor.partner_id, ticket.message_partner_ids)
+        for ticket in tickets:
+            self.assertIn(ticket.contractor_id.partner_id, ticket.message_partner_ids)
+        # Given to another contractor in one write, they no longer reach the ones they left.
+        tickets.with_user(self.manager).write({"contractor_id": self.manager.id})
+        for ticket in tickets:
+            self.assertIn(self.manager.partner_id, ticket.message_partner_ids)
+            self.assertFalse(
+                (self.contractor | self.contractor_2).partner_id & ticket.message_partner_ids
+            )
 
 
 @tagged("post_install", "-at_install")
