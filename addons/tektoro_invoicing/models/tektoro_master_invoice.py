@@ -598,12 +598,9 @@ class TektoroMasterInvoice(models.Model):
 
 
 def _is_unlink_only(commands):
+    """Only ``Command.unlink``s (``check_values`` has checked each command's shape and ids)."""
     return all(
-        isinstance(command, (list, tuple))
-        and len(command) >= 2
-        and command[0] == Command.UNLINK
-        and isinstance(command[1], int)
-        for command in commands
+        isinstance(command, (list, tuple)) and command[0] == Command.UNLINK for command in commands
     )
 
 
@@ -614,9 +611,6 @@ def _is_set_within(commands, tickets):
     command = commands[0]
     return (
         isinstance(command, (list, tuple))
-        and len(command) == 3
         and command[0] == Command.SET
-        and isinstance(command[2], (list, tuple))
-        and all(isinstance(i, int) and not isinstance(i, bool) for i in command[2])
         and set(command[2]) <= set(tickets.ids)
     )
