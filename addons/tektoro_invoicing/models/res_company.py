@@ -108,10 +108,10 @@ class ResCompany(models.Model):
             lambda company: company.tektoro_invoices_enabled or company.id in invoiced
         )
         visible = self.env.user.company_ids
+        series_of = {holder: _billing_series(holder) for holder in holders}
         for company in holders & companies:
-            series = _billing_series(company)
             for other in holders - company:
-                if _billing_series(other) == series:
+                if series_of[other] == series_of[company]:
                     raise ValidationError(
                         _(
                             "%(company)s and %(other)s send their work-order invoices to the same "
