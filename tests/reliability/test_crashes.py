@@ -70,11 +70,7 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
         "TEKTORO_SYNC_RECONCILE_INTERVAL": 3600,
     }
 
-    def cursor():
-        found = company.cursor()
-        return found["last_event_id"] if found else 0
-
-    cursors = [cursor()]
+    cursors = [company.applied_up_to()]
     kills_before_drain = kills_with_arrivals = kills_with_unapplied = 0
     try:
         for kill_number in range(scale.daemon_kills):
@@ -83,7 +79,11 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
                 # On a loaded machine start-up alone can outlast every random delay; wait for
                 # the first page so that at least one kill lands mid-flow, not only during
                 # start-up.
-                wait_until(lambda: cursor() > 0, timeout=120, what="the daemon's first page")
+                wait_until(
+                    lambda: company.applied_up_to() > 0,
+                    timeout=120,
+                    what="the daemon's first page",
+                )
             delay = rng.uniform(0.2, 3.0)  # start-up, login, mid-page, mid-commit: anywhere
             produced_at_start = producer.produced
             producer.next_slice(delay)
@@ -92,7 +92,7 @@ def test_daemon_killed_at_random_instants_loses_and_doubles_no_event(
             produced = producer.produced
             kills_before_drain += produced < producer.total
             kills_with_arrivals += produced > produced_at_start
-            cursors.append(cursor())
+            cursors.append(company.applied_up_to())
             kills_with_unapplied += bool(events_after(sandbox, cursors[-1]))
     finally:
         producer.finish()  # the last slice at once (and the rest, if a kill failed)

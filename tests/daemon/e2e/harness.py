@@ -392,6 +392,11 @@ class BilledCompany:
         )
         return cursors[0] if cursors else None
 
+    def applied_up_to(self):
+        """The id of the last billing event applied in Odoo; 0 before the first."""
+        cursor = self.cursor()
+        return cursor["last_event_id"] if cursor else 0
+
 
 # ---------------------------------------------------------------------------------------------
 # The daemon

@@ -213,13 +213,9 @@ def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, 
         "TEKTORO_SYNC_RETRY_INTERVAL": 3600,
         "TEKTORO_SYNC_RECONCILE_INTERVAL": 3600,
     }
-    def applied_up_to():
-        cursor = company.cursor()
-        return cursor["last_event_id"] if cursor else 0
-
     cursors = []
     for _round in range(8):
-        before = applied_up_to()
+        before = company.applied_up_to()
         if before == last_event:
             break
         daemon = start_daemon(odoo_server, "run", **slow)
@@ -227,10 +223,12 @@ def test_sigkill_at_random_points_applies_every_event_exactly_once(odoo_server, 
             time.sleep(rng.uniform(0, 2.0))  # anywhere, start-up and login included
         else:
             # Once it is applying pages, at a random instant of one of them.
-            wait_until(lambda before=before: applied_up_to() > before, 60, "a page applied", 0.05)
+            wait_until(
+                lambda before=before: company.applied_up_to() > before, 60, "a page applied", 0.05
+            )
             time.sleep(rng.uniform(0, 0.5))
         kill(daemon, signal.SIGKILL)
-        cursors.append(applied_up_to())
+        cursors.append(company.applied_up_to())
     assert any(0 < cursor < last_event for cursor in cursors), (
         f"no kill landed mid-feed (seed {seed}, cursors {cursors}): the test proved nothing"
     )
@@ -273,16 +271,12 @@ def test_sigterm_mid_feed_finishes_the_page_in_flight_and_exits(
         TEKTORO_SYNC_RECONCILE_INTERVAL=3600,
     )
 
-    def applied_up_to():
-        cursor = company.cursor()
-        return cursor["last_event_id"] if cursor else 0
-
-    wait_until(lambda: applied_up_to() > 0, 60, "a page applied", 0.05)
+    wait_until(lambda: company.applied_up_to() > 0, 60, "a page applied", 0.05)
     _out, err = kill(daemon, signal.SIGTERM)
 
     assert daemon.returncode == exit_code, err[-3000:]
     assert "Received SIGTERM" in err
-    stopped_at = applied_up_to()
+    stopped_at = company.applied_up_to()
     assert 0 < stopped_at < last_event, f"stopped at {stopped_at} of {last_event}"
     # The page in flight was applied with its cursor, and nothing after it.
     states = {invoice["id"]: invoice["state"] for invoice in company.invoices(invoice_ids)}
