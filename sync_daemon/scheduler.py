@@ -21,6 +21,8 @@ from sync_daemon.errors import SyncError
 
 _logger = logging.getLogger(__name__)
 
+JOB_NAMES = ("apply_events", "retry_pushes", "reconcile")
+
 
 class JobRunner:
     """Runs one job, recording its duration, outcome and errors in metrics and health."""
@@ -53,14 +55,8 @@ class JobRunner:
 
 
 def intervals_of(settings):
-    return {
-        "apply_events": settings.events_interval,
-        "retry_pushes": settings.retry_interval,
-        "reconcile": settings.reconcile_interval,
-    }
-
-
-JOB_NAMES = ("apply_events", "retry_pushes", "reconcile")
+    intervals = (settings.events_interval, settings.retry_interval, settings.reconcile_interval)
+    return dict(zip(JOB_NAMES, intervals, strict=True))
 
 
 def run_once(runner, stopping):
