@@ -242,6 +242,20 @@ class TestManagerSettings(TektoroCase):
                 }
             ],
         )
+        # The flag unchanged, no menu moves: the dialog closes on a word that the save took.
+        with self.open_settings(self.manager) as settings:
+            settings.tektoro_default_tax_rate = 8.875
+        action = settings.record.action_save()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+        self.assertIn(self.company.name, action["params"]["message"])
+        self.assertIn("saved", action["params"]["message"])
+        self.assertEqual(action["params"]["next"], {"type": "ir.actions.act_window_close"})
+        self.assertEqual(self.company.tektoro_default_tax_rate, 8.875)
+        with self.open_settings(self.manager) as settings:
+            pass
+        action = settings.record.action_save()
+        self.assertIn("unchanged", action["params"]["message"])
 
     def test_a_manager_writes_the_business_settings_on_the_company_over_rpc(self):
         company = self.company.with_user(self.manager)
@@ -391,5 +405,12 @@ class TestSettingsTour(HttpCase):
             login="tk_settings_manager",
         )
         self.assertRecordValues(
-            company, [{"tektoro_invoices_enabled": True, "tektoro_invoice_prefix": "MGR"}]
+            company,
+            [
+                {
+                    "tektoro_invoices_enabled": True,
+                    "tektoro_invoice_prefix": "MGR",
+                    "tektoro_default_tax_rate": 8.875,
+                }
+            ],
         )

@@ -91,5 +91,19 @@ class TektoroCompanySettings(models.TransientModel):
         changes = {name: self[name] for name in names if self[name] != company[name]}
         if changes:
             company.write(changes)
-        # The Work-Order Invoices menu follows the flag: the page reloads to show or hide it.
-        return {"type": "ir.actions.client", "tag": "reload"}
+        if "tektoro_invoices_enabled" in changes:
+            # The Work-Order Invoices menu follows the flag: the page reloads to show or hide it.
+            return {"type": "ir.actions.client", "tag": "reload"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": (
+                    _("The settings of %s are saved.", company.name)
+                    if changes
+                    else _("Nothing to save: the settings of %s are unchanged.", company.name)
+                ),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -61,8 +61,46 @@ registry.category("web_tour.tours").add("tektoro_manager_settings_tour", {
             run: "click",
         },
         {
-            content: "Saved: the dialog is gone",
-            trigger: "body:not(:has(.modal))",
+            content: "Saved: the page reloads with the Work-Order Invoices menu",
+            trigger: "body:not(:has(.modal)) .o_menu_sections button[data-menu-xmlid='tektoro_invoicing.menu_invoicing']",
+            run: "click",
+        },
+        {
+            content: "The Work-Order Invoices menu is there",
+            trigger: ".dropdown-item[data-menu-xmlid='tektoro_invoicing.tektoro_invoice_menu']",
+        },
+        {
+            content: "Close the Invoicing menu",
+            trigger: ".o_menu_sections button[data-menu-xmlid='tektoro_invoicing.menu_invoicing']",
+            run: "click",
+        },
+        {
+            content: "Open TekToro's Configuration menu again",
+            trigger: ".o_menu_sections button[data-menu-xmlid='tektoro_invoicing.menu_configuration']",
+            run: "click",
+        },
+        {
+            content: "Open the settings again",
+            trigger: ".dropdown-item[data-menu-xmlid='tektoro_invoicing.tektoro_company_settings_menu']",
+            run: "click",
+        },
+        {
+            content: "The dialog opens on the saved prefix",
+            trigger: ".modal div[name='tektoro_invoice_prefix'] input:value(MGR)",
+        },
+        {
+            content: "Change the default tax rate only",
+            trigger: ".modal div[name='tektoro_default_tax_rate'] input",
+            run: "edit 8.875",
+        },
+        {
+            content: "Save again",
+            trigger: ".modal button[name='action_save']",
+            run: "click",
+        },
+        {
+            content: "Saved without a reload: the dialog closes on a notification",
+            trigger: "body:not(:has(.modal)) .o_notification:contains(are saved)",
         },
     ],
 });
