@@ -17,53 +17,17 @@ is rolled back, and the bench deletes its users, client and tickets at the end: 
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import odoo
-import odoo.addons
 from odoo import SUPERUSER_ID, api
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
+from throwaway import MODULE, odoo_options, throwaway_database
 
-ROOT = Path(__file__).resolve().parent.parent
-MODULE = "tektoro_invoicing"
 MAX_SECONDS = 2.0
 MIN_SPEEDUP = 20.0
-
-
-def odoo_addons_path():
-    paths = [p for p in odoo.addons.__path__ if Path(p, "base").is_dir()]
-    return ",".join([str(ROOT / "addons"), *paths])
-
-
-def create_database(name, data_dir):
-    print(f"creating throwaway database {name} and installing {MODULE}...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import odoo.cli; odoo.cli.main()",
-            f"--database={name}",
-            f"--addons-path={odoo_addons_path()}",
-            f"--data-dir={data_dir}",
-            f"--init={MODULE}",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--max-cron-threads=0",
-            "--http-port=0",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
-
-
-def drop_database(name):
-    subprocess.run(["dropdb", "--if-exists", "--force", name], check=False)
 
 
 def make_tickets(env, contractor, client, count):
@@ -154,9 +118,7 @@ def naive_build(env, contractor):
 
 
 def run(database, tickets):
-    odoo.tools.config.parse_config(
-        [f"--database={database}", f"--addons-path={odoo_addons_path()}", "--log-level=warn"]
-    )
+    odoo.tools.config.parse_config(odoo_options(database, data_dir=None))
     registry = Registry(database)
     # The tickets exist before the build, as in real life: committed by an earlier transaction.
     with registry.cursor() as cr:
@@ -255,13 +217,8 @@ def main():
     args = parser.parse_args()
     if args.db:
         sys.exit(run(args.db, args.tickets))
-    database = f"tektoro_bench_{os.getpid()}_{int(time.time())}"
-    with tempfile.TemporaryDirectory(prefix="tektoro-bench-") as data_dir:
-        try:
-            create_database(database, data_dir)
-            sys.exit(run(database, args.tickets))
-        finally:
-            drop_database(database)
+    with throwaway_database() as (database, _data_dir):
+        sys.exit(run(database, args.tickets))
 
 
 if __name__ == "__main__":

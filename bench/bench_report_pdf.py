@@ -14,13 +14,10 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MODULE = "tektoro_invoicing"
+from throwaway import odoo_cli, odoo_options, throwaway_database
 
 # Runs inside `odoo shell`: env is the superuser's; nothing is committed.
 SHELL_SCRIPT = """
@@ -72,33 +69,6 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def odoo_addons_path():
-    import odoo.addons
-
-    paths = [str(ROOT / "addons")]
-    paths += [p for p in odoo.addons.__path__ if Path(p, "base").is_dir()]
-    return ",".join(paths)
-
-
-def odoo(*args):
-    return [
-        sys.executable,
-        "-c",
-        "import odoo.cli; odoo.cli.main()",
-        *args,
-    ]
-
-
-def common_options(database, data_dir):
-    options = [
-        f"--database={database}",
-        f"--addons-path={odoo_addons_path()}",
-        "--log-level=warn",
-        "--max-cron-threads=0",
-    ]
-    return [*options, f"--data-dir={data_dir}"] if data_dir else options
-
-
 def wait_for_http(url, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -114,8 +84,8 @@ def run(database, data_dir, tickets, runs):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        odoo(
-            *common_options(database, data_dir),
+        odoo_cli(
+            *odoo_options(database, data_dir),
             f"--http-port={port}",
             "--http-interface=127.0.0.1",
             f"--db-filter=^{database}$",
@@ -127,7 +97,7 @@ def run(database, data_dir, tickets, runs):
         wait_for_http(url)
         script = SHELL_SCRIPT.format(url=url, tickets=tickets, runs=runs, stamp=os.getpid())
         shell = subprocess.run(
-            odoo("shell", *common_options(database, data_dir), "--no-http"),
+            odoo_cli("shell", *odoo_options(database, data_dir), "--no-http"),
             input=script,
             capture_output=True,
             text=True,
@@ -160,24 +130,8 @@ def main():
     if args.database:
         run(args.database, args.data_dir, args.tickets, args.runs)
         return
-    with tempfile.TemporaryDirectory(prefix="tektoro-bench-") as data_dir:
-        database = f"tektoro_bench_{os.getpid()}_{int(time.time())}"
-        try:
-            print(f"installing {MODULE} in throwaway database {database} ...", flush=True)
-            subprocess.run(
-                odoo(
-                    *common_options(database, data_dir),
-                    f"--init={MODULE}",
-                    "--without-demo=all",
-                    "--stop-after-init",
-                    "--no-http",
-                ),
-                check=True,
-                stdout=subprocess.DEVNULL,
-            )
-            run(database, data_dir, args.tickets, args.runs)
-        finally:
-            subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
+    with throwaway_database() as (database, data_dir):
+        run(database, data_dir, args.tickets, args.runs)
 
 
 if __name__ == "__main__":

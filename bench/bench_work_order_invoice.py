@@ -11,11 +11,8 @@ minute) and dropped afterwards.
 """
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from functools import partial
 from pathlib import Path
@@ -23,37 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from throwaway import odoo_options, throwaway_database  # noqa: E402 - beside this script
+
 from billing_sandbox.testing import SandboxProcess  # noqa: E402 - after the checkout is on the path
-
-
-def odoo_addons_path():
-    import odoo.addons
-
-    paths = [str(ROOT / "addons")]
-    paths += [p for p in odoo.addons.__path__ if Path(p, "base").is_dir()]
-    return ",".join(paths)
-
-
-def install(database, data_dir):
-    print(f"installing tektoro_invoicing into {database} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import odoo.cli; odoo.cli.main()",
-            f"--database={database}",
-            f"--addons-path={odoo_addons_path()}",
-            f"--data-dir={data_dir}",
-            "--init=tektoro_invoicing",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-            "--http-port=0",
-            "--max-cron-threads=0",
-        ],
-        check=True,
-        cwd=ROOT,
-    )
 
 
 def environment(cr):
@@ -135,9 +104,7 @@ def run(database, count, data_dir):
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(
-        [f"--addons-path={odoo_addons_path()}", f"--data-dir={data_dir}", "--log-level=warn"]
-    )
+    odoo.tools.config.parse_config(odoo_options(database, data_dir))
     registry = Registry(database)
     with SandboxProcess() as sandbox:
         pushed_ids = prepare(registry, count, "push")
@@ -165,16 +132,11 @@ def main():
     parser.add_argument("--count", type=int, default=200, help="invoices per side")
     parser.add_argument("--database", help="an existing database with the addon installed")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="tektoro-bench-") as data_dir:
-        database = args.database
-        if database is None:
-            database = f"tektoro_bench_{os.getpid()}"
-            install(database, data_dir)
-        try:
-            run(database, args.count, data_dir)
-        finally:
-            if args.database is None:
-                subprocess.run(["dropdb", "--if-exists", "--force", database], check=False)
+    if args.database:
+        run(args.database, args.count, data_dir=None)
+        return
+    with throwaway_database() as (database, data_dir):
+        run(database, args.count, data_dir)
 
 
 if __name__ == "__main__":
