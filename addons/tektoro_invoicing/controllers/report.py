@@ -8,8 +8,14 @@ class TektoroReportController(ReportController):
     @http.route()
     def report_routes(self, reportname, docids=None, converter=None, **data):
         """Odoo's own report URLs show a work-order invoice under the same terms as
-        /tektoro/invoices/<id>/pdf: missing, unreadable and feature-off all answer 404."""
-        report = request.env["ir.actions.report"]._get_report_from_name(reportname)
+        /tektoro/invoices/<id>/pdf: missing, unreadable and feature-off all answer 404.
+
+        The report is found as Odoo's rendering finds it, by report name or by XML id.
+        """
+        try:
+            report = request.env["ir.actions.report"]._get_report(reportname)
+        except ValueError:
+            report = request.env["ir.actions.report"]  # no report: Odoo answers as it does
         if report.model == "tektoro.invoice" and docids:
             parts = docids.split(",")
             # isascii: "²".isdigit() is True, and int() refuses it.

@@ -181,8 +181,17 @@ class TestInvoicePdfRoute(WorkOrderCase, HttpCase):
 
     def test_odoo_report_urls_answer_404_like_the_pdf_route(self):
         invoice = self.create_invoice(self.make_work_order())
-        report_name = "tektoro_invoicing.report_tektoro_invoice_document"
-        urls = [f"/report/{converter}/{report_name}/{invoice.id}" for converter in ("pdf", "html")]
+        # Odoo renders a report named by its report_name or by the XML id of either action.
+        reports = (
+            "tektoro_invoicing.report_tektoro_invoice_document",
+            "tektoro_invoicing.report_tektoro_invoice",
+            "tektoro_invoicing.report_tektoro_invoice_html",
+        )
+        urls = [
+            f"/report/{converter}/{report}/{invoice.id}"
+            for report in reports
+            for converter in ("pdf", "html")
+        ]
         self.authenticate(self.office.login, self.office.login)
         for url in urls:
             response = self.url_open(url)
