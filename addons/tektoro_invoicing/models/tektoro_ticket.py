@@ -23,6 +23,8 @@ class TektoroTicket(models.Model):
 
     # Written by the invoices' bundling code only.
     _BUNDLE_FIELDS = frozenset({"master_invoice_id", "client_invoice_id"})
+    # Never a caller's: the reference comes from the sequence, the currency from the company.
+    _DERIVED_FIELDS = frozenset({"name", "currency_id"})
     # What an approved ticket freezes.
     _WORK_FIELDS = frozenset(
         {"contractor_id", "client_id", "work_date", "description", "hours", "amount", "company_id"}
@@ -125,7 +127,7 @@ class TektoroTicket(models.Model):
         if not self.env.su:
             for vals in vals_list:
                 check_values(self, vals, creating=True)
-                self._check_caller_vals(vals)
+                self._check_caller_vals(vals, creating=True)
         sequence = self.env["ir.sequence"].sudo()
         for vals in vals_list:
             if vals.get("name", "/") in ("/", _("New")):
@@ -176,11 +178,22 @@ class TektoroTicket(models.Model):
         self.action_remove_from_master_invoice()
         return {name: value for name, value in vals.items() if name != "master_invoice_id"}
 
-    def _check_caller_vals(self, vals):
+    def _check_caller_vals(self, vals, creating=False):
         """Refuse what only the workflow may set, whoever calls create() or write()."""
         if self._BUNDLE_FIELDS & set(vals):
             raise UserError(
                 _("Tickets join and leave invoices through the invoices' own actions only.")
+            )
+        derived = sorted(self._DERIVED_FIELDS & set(vals))
+        if creating and vals.get("name") in ("/", _("New")):
+            derived.remove("name")  # the placeholder, replaced by the sequence's reference
+        if derived:
+            raise UserError(
+                _(
+                    "%(fields)s of a ticket can't be set: the reference is given when the ticket "
+                    "is recorded, and the currency is its company's.",
+                    fields=", ".join(self._fields[name].string for name in derived),
+                )
             )
         if "state" in vals and vals["state"] != "draft":
             raise UserError(_("Tickets are approved with the Approve action only."))

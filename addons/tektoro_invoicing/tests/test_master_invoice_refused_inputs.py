@@ -8,6 +8,16 @@ from .common import TektoroMasterInvoiceCase
 class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
     """Every input the rules refuse, with the message the user reads; nothing half-written."""
 
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other_currency = (
+            cls.env["res.currency"]
+            .with_context(active_test=False)
+            .search([("id", "!=", cls.company.currency_id.id)], limit=1)
+        )
+        assert cls.other_currency
+
     def test_period_that_ends_before_it_starts(self):
         self._tickets(self.contractor, self.client_a, [1])
         Invoice = self.env["tektoro.master.invoice"].with_user(self.contractor)
@@ -171,6 +181,8 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
             "name": "JD-MINV-999",
             "amount_total": 1e6,
             "ticket_ids": [(5, 0, 0)],
+            # A stored related field: writable through the ORM unless refused.
+            "currency_id": self.other_currency.id,
         }
         for user in (self.contractor, self.manager):
             for field, value in refused.items():
@@ -185,7 +197,10 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
             self.env["tektoro.master.invoice"].with_user(self.contractor).create(
                 {**self.period, "state": "approved"}
             )
-        self.assertRecordValues(invoice, [{"state": "draft", "name": "JD-MINV-001"}])
+        self.assertRecordValues(
+            invoice,
+            [{"state": "draft", "name": "JD-MINV-001", "currency_id": self.company.currency_id.id}],
+        )
 
     def test_tickets_join_invoices_only_through_bundling(self):
         ticket = self._tickets(self.contractor, self.client_a, [1])
@@ -199,6 +214,37 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
                 {"client_id": self.client_a.id, "description": "x", "state": "approved"}
             )
         self.assertEqual(invoice.ticket_ids, ticket)
+
+    def test_a_tickets_reference_and_currency_are_never_the_callers(self):
+        draft = (
+            self.env["tektoro.ticket"]
+            .with_user(self.contractor)
+            .create({"client_id": self.client_a.id, "description": "x", "name": "/"})
+        )
+        self.assertNotEqual(draft.name, "/")
+        approved = self._tickets(self.contractor, self.client_a, [1])
+        self._master_invoice()
+        for ticket in (draft, approved):
+            for user in (self.contractor, self.manager):
+                for vals in ({"name": "FORGED"}, {"currency_id": self.other_currency.id}):
+                    with (
+                        self.subTest(ticket=ticket.state, user=user.login, vals=vals),
+                        self.assertRefused(UserError, "of a ticket can't be set"),
+                    ):
+                        ticket.with_user(user).write(vals)
+        for vals in ({"name": "FORGED"}, {"currency_id": self.other_currency.id}):
+            with self.subTest(vals=vals), self.assertRefused(UserError, "of a ticket can't be set"):
+                self.env["tektoro.ticket"].with_user(self.contractor).create(
+                    {"client_id": self.client_a.id, "description": "x", **vals}
+                )
+        currency = self.company.currency_id
+        self.assertRecordValues(
+            draft | approved,
+            [
+                {"name": draft.name, "currency_id": currency.id},
+                {"name": approved.name, "currency_id": currency.id},
+            ],
+        )
 
     def test_approved_tickets_are_frozen(self):
         ticket = self._tickets(self.contractor, self.client_a, [1])
@@ -227,8 +273,9 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
         invoice.action_send()
         with self.assertRefused(UserError, "Only draft client invoices can be sent"):
             invoice.action_send()
-        with self.assertRefused(UserError, "change through their actions"):
-            invoice.write({"state": "draft"})
+        for vals in ({"state": "draft"}, {"currency_id": self.other_currency.id}):
+            with self.subTest(vals=vals), self.assertRefused(UserError, "change through their"):
+                invoice.write(vals)
         invoice.action_mark_paid()
         with self.assertRefused(UserError, "a paid one stays"):
             invoice.action_cancel()
