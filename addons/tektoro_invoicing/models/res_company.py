@@ -186,14 +186,14 @@ class ResCompany(models.Model):
         return sequences
 
     def _tektoro_written_by_manager(self, vals):
-        """A TekToro manager writing only the business settings of companies of theirs."""
-        user = self.env.user
+        """A TekToro manager writing only the business settings of their active companies (as
+        Odoo's multi-company rules let users change records of the companies they work in)."""
         return (
             not self.env.su
             and vals
             and set(vals) <= set(MANAGER_SETTINGS)
-            and self <= user.company_ids
-            and user.has_group("tektoro_invoicing.group_manager")
+            and self <= self.env.companies
+            and self.env.user.has_group("tektoro_invoicing.group_manager")
         )
 
     def _tektoro_sync_records(self):

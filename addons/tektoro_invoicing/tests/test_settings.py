@@ -296,6 +296,38 @@ class TestManagerSettings(TektoroCase):
         self.assertFalse(other.tektoro_invoices_enabled)
         self.assertNotEqual(self.company.name, "Renamed")
 
+    def test_a_manager_changes_only_the_settings_of_their_active_companies(self):
+        """As Odoo's multi-company rules have it: a company the manager works for, but not
+        selected in the company switcher, is not changed (any more than it is read)."""
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "tektoro_invoice_prefix": "OTH"}
+        )
+        self.manager.company_ids |= other
+        only_here = {"allowed_company_ids": self.company.ids}
+        with self.assertRaises(AccessError):
+            other.with_user(self.manager).with_context(**only_here).write(
+                {"tektoro_default_tax_rate": 33.0}
+            )
+        settings = (
+            self.env["tektoro.company.settings"]
+            .with_user(self.manager)
+            .with_context(**only_here)
+            .create({"company_id": other.id, "tektoro_invoice_prefix": "STOLEN"})
+        )
+        with self.assertRaisesRegex(AccessError, "not one of your active companies"):
+            settings.action_save()
+        self.assertRecordValues(
+            other, [{"tektoro_invoice_prefix": "OTH", "tektoro_default_tax_rate": 0.0}]
+        )
+        # Selected in the switcher, it is theirs to change.
+        both = (
+            self.env["res.company"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, other.id])
+        )
+        both.browse(other.id).write({"tektoro_default_tax_rate": 33.0})
+        self.assertEqual(other.tektoro_default_tax_rate, 33.0)
+
     def test_the_billing_connection_stays_with_system_administrators(self):
         self.company.sudo().write(
             {

@@ -80,9 +80,12 @@ class TektoroCompanySettings(models.TransientModel):
         if not user.has_group("tektoro_invoicing.group_manager"):
             raise AccessError(_("Only TekToro managers can change the TekToro settings."))
         company = self.company_id
-        if company not in user.company_ids:
+        if company not in self.env.companies:
             raise AccessError(
-                _("You can't change the settings of %s: you don't work for it.", company.name)
+                _(
+                    "You can't change the settings of %s: it is not one of your active companies.",
+                    company.sudo().name,  # unreadable to them while not active
+                )
             )
         names = MANAGER_SETTINGS
         if user.has_group("base.group_system"):
