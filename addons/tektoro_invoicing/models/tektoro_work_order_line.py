@@ -1,5 +1,5 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools.values import check_values
 
@@ -36,6 +36,14 @@ class TektoroWorkOrderLine(models.Model):
 
     def write(self, vals):
         check_values(self, vals)
+        if "work_order_id" in vals and any(
+            line.work_order_id.id != vals["work_order_id"] for line in self
+        ):
+            # Odoo checks the rules on the lines before the write, not on the work order they
+            # would join: a move would change a work order its caller may not even read.
+            raise UserError(
+                _("An item can't move to another work order: delete it and add it there.")
+            )
         return super().write(vals)
 
     @api.constrains("quantity", "price_unit")

@@ -77,6 +77,53 @@ class TestWorkOrderAccess(WorkOrderCase):
         with self.assertRaises(AccessError):
             invoice.work_order_id.with_user(outsider).action_create_invoice()
 
+    def test_another_companys_work_order_is_neither_changed_nor_read_through_a_side_door(self):
+        other = self.env["res.company"].create(
+            {"name": "Other Co", "tektoro_invoices_enabled": True, "tektoro_default_tax_rate": 33}
+        )
+        outsider = self._make_user(
+            "tk_office_other", "Otto Other", "tektoro_invoicing.group_office", company=other
+        )
+        device = self.env["tektoro.device.model"].create(
+            {"name": "Their router", "cost": 50.0, "company_id": other.id}
+        )
+        theirs = self.env["tektoro.work.order.line"].create(
+            {
+                "work_order_id": self.env["tektoro.work.order"]
+                .create(
+                    {
+                        "partner_id": self.customer.id,
+                        "device_model_id": device.id,
+                        "company_id": other.id,
+                    }
+                )
+                .id,
+                "name": "Injected",
+                "price_unit": 999.0,
+            }
+        )
+        ours = self.make_work_order(state="draft")
+        # An item moved into our work order would change it from the other company.
+        with self.assertRaisesRegex(UserError, "can't move to another work order"):
+            theirs.with_user(outsider).write({"work_order_id": ours.id})
+        self.assertEqual(ours.line_ids.mapped("name"), ["Labour", "Cable"])
+        self.assertRecordValues(ours, [{"amount_items": 113.5}])
+        # The invoice dialog computes its figures from the work order: not for outsiders.
+        Wizard = self.env["tektoro.invoice.create.wizard"].with_user(outsider)
+        with self.assertRaises(AccessError):
+            Wizard.create({"work_order_id": ours.id}).read(["tax_rate", "unit_cost"])
+        with self.assertRaises(AccessError):
+            Wizard.onchange(
+                {"work_order_id": ours.id},
+                ["work_order_id"],
+                {"work_order_id": {}, "tax_rate": {}, "unit_cost": {}, "amount_items": {}},
+            )
+        # Within the company, the dialog shows the company's rate and the work order's figures.
+        wizard = Wizard.with_user(self.office).create({"work_order_id": ours.id})
+        self.assertRecordValues(
+            wizard, [{"tax_rate": self.company.tektoro_default_tax_rate, "amount_items": 113.5}]
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestFeatureFlag(WorkOrderCase):

@@ -10,16 +10,19 @@ class TektoroInvoiceCreateWizard(models.TransientModel):
     include_unit_price = fields.Boolean(
         default=True, help="Bill the device model's cost as the unit price. Off: unit subtotal 0."
     )
+    # Computed with the caller's rights, not as superuser: the dialog shows another company's
+    # figures to nobody who may not read its work order.
     tax_rate = fields.Float(
         string="Tax Rate (%)",
         digits=(16, 4),
         compute="_compute_tax_rate",
+        compute_sudo=False,
         store=True,
         readonly=False,
     )
-    currency_id = fields.Many2one(related="work_order_id.currency_id")
-    unit_cost = fields.Monetary(related="work_order_id.unit_cost")
-    amount_items = fields.Monetary(related="work_order_id.amount_items")
+    currency_id = fields.Many2one(related="work_order_id.currency_id", related_sudo=False)
+    unit_cost = fields.Monetary(related="work_order_id.unit_cost", related_sudo=False)
+    amount_items = fields.Monetary(related="work_order_id.amount_items", related_sudo=False)
 
     @api.depends("work_order_id")
     def _compute_tax_rate(self):
