@@ -107,3 +107,31 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
             with self.subTest(message=message.id), self.assertRaises(AccessError):
                 message.unlink()
         self.assertIn("Day 3 is not billable.", "".join(invoice.message_ids.mapped("body")))
+
+    def test_a_contractor_can_not_post_an_approval_or_post_as_someone_else(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice().with_user(self.contractor)
+        before = invoice.message_ids
+        manager = self.manager.partner_id
+        forged = (
+            {"author_id": manager.id},
+            {"email_from": manager.email_formatted},
+            {"subtype_xmlid": "tektoro_invoicing.mt_master_invoice_approved"},
+            {"subtype_id": self.env.ref("tektoro_invoicing.mt_master_invoice_paid").id},
+        )
+        for kwargs in forged:
+            with self.subTest(kwargs=kwargs), self.assertRaises(AccessError):
+                invoice.message_post(body="Approved. -- Max", message_type="comment", **kwargs)
+        self.assertEqual(invoice.message_ids, before)
+        # Comments and notes of their own, as the chatter posts them, still go through.
+        for subtype in ("mail.mt_comment", "mail.mt_note"):
+            message = invoice.message_post(
+                body="Day 3 was a Sunday.", message_type="comment", subtype_xmlid=subtype
+            )
+            self.assertEqual(message.author_id, self.contractor.partner_id)
+        # The workflow still posts its events, and a manager may post a note for a colleague.
+        invoice.with_user(self.manager).action_approve("Fine.")
+        invoice.with_user(self.manager).message_post(
+            body="Checked with Jane.", author_id=manager.id, subtype_xmlid="mail.mt_note"
+        )
+        self.assertEqual(invoice.state, "approved")
