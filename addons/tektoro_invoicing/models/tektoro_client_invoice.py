@@ -1,6 +1,6 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools.values import check_values, optional
 
@@ -16,7 +16,7 @@ class TektoroClientInvoice(models.Model):
     """
 
     _name = "tektoro.client.invoice"
-    _description = "Client Master Invoice"
+    _description = "Client Invoice"
     _inherit = ["tektoro.ticket.bundle", "mail.thread", "mail.activity.mixin"]
     _ticket_link_field = "client_invoice_id"
     _order = "date_to desc, id desc"
@@ -57,6 +57,7 @@ class TektoroClientInvoice(models.Model):
     )
     state = fields.Selection(
         [("draft", "Draft"), ("sent", "Sent"), ("paid", "Paid"), ("cancelled", "Cancelled")],
+        string="Status",
         default="draft",
         required=True,
         readonly=True,
@@ -258,8 +259,8 @@ class TektoroClientInvoice(models.Model):
             raise UserError(
                 _(
                     "No approved ticket from %(date_from)s to %(date_to)s awaits a client invoice.",
-                    date_from=date_from,
-                    date_to=date_to,
+                    date_from=format_date(self.env, date_from),
+                    date_to=format_date(self.env, date_to),
                 )
             )
         invoices = self.sudo().create(

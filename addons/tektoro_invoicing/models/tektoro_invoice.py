@@ -53,6 +53,7 @@ class TektoroInvoice(models.Model):
     line_ids = fields.One2many("tektoro.invoice.line", "invoice_id", string="Items", readonly=True)
     state = fields.Selection(
         [("sent", "Sent"), ("paid", "Paid"), ("cancelled", "Cancelled")],
+        string="Status",
         default="sent",
         required=True,
         readonly=True,

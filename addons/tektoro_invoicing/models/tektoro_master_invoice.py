@@ -108,10 +108,12 @@ class TektoroMasterInvoice(models.Model):
         [
             ("draft", "Draft"),
             ("submitted", "Submitted"),
-            ("approved", "Approved"),
+            # Before Approved: a rejected invoice's status bar must not read as approved first.
             ("rejected", "Rejected"),
+            ("approved", "Approved"),
             ("paid", "Paid"),
         ],
+        string="Status",
         default="draft",
         required=True,
         readonly=True,
@@ -151,14 +153,14 @@ class TektoroMasterInvoice(models.Model):
     def _check_period_values(self, date_from, date_to):
         if not date_from or not date_to:
             raise ValidationError(_("Choose both the start and the end of the period."))
-        if to_date(self.env, date_to, _("The end of the period")) < to_date(
-            self.env, date_from, _("The start of the period")
-        ):
+        date_from = to_date(self.env, date_from, _("The start of the period"))
+        date_to = to_date(self.env, date_to, _("The end of the period"))
+        if date_to < date_from:
             raise ValidationError(
                 _(
                     "The period ends (%(date_to)s) before it starts (%(date_from)s).",
-                    date_from=date_from,
-                    date_to=date_to,
+                    date_from=format_date(self.env, date_from),
+                    date_to=format_date(self.env, date_to),
                 )
             )
 

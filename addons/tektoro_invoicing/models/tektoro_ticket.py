@@ -54,6 +54,7 @@ class TektoroTicket(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id", store=True)
     state = fields.Selection(
         [("draft", "Draft"), ("approved", "Approved")],
+        string="Status",
         default="draft",
         required=True,
         copy=False,

@@ -34,6 +34,7 @@ class TektoroWorkOrder(models.Model):
             ("completed", "Completed"),
             ("billed", "Billed"),
         ],
+        string="Status",
         default="draft",
         required=True,
         tracking=True,
