@@ -121,6 +121,11 @@ tours.add("tektoro_master_invoice_resubmit_tour", {
             run: "click",
         },
         {
+            content: "Removing is asked first: Add New Tickets will not bring it back",
+            trigger: ".modal:contains(Add New Tickets will leave it out) .modal-footer .btn-primary:contains(Remove)",
+            run: "click",
+        },
+        {
             content: "One ticket left",
             trigger: ".o_form_view .o_field_widget[name=ticket_count]:contains(1)",
         },
