@@ -1,7 +1,9 @@
+from lxml import etree
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
+from odoo.tools.safe_eval import safe_eval
 
 from .work_order_common import WorkOrderCase
 
@@ -20,6 +22,25 @@ class TestWorkOrderStates(WorkOrderCase):
         self.assertRecordValues(
             work_order, [{"state": "billed", "active_invoice_id": invoice.id, "invoice_count": 1}]
         )
+
+    def test_to_invoice_lists_completed_ones_and_billed_ones_whose_invoice_was_cancelled(self):
+        arch = etree.fromstring(
+            self.env.ref("tektoro_invoicing.tektoro_work_order_view_search").arch
+        )
+        [to_invoice] = arch.xpath("//filter[@name='to_invoice']")
+        completed = self.make_work_order()
+        billed = self.make_work_order()
+        self.create_invoice(billed)
+        rebill = self.make_work_order()
+        self.create_invoice(rebill).action_cancel()
+        self.make_work_order(state="in_progress")
+        self.assertRecordValues(rebill, [{"state": "billed", "active_invoice_id": False}])
+        found = (
+            self.env["tektoro.work.order"]
+            .with_user(self.office)
+            .search(safe_eval(to_invoice.get("domain")))
+        )
+        self.assertEqual(found.sorted("id"), completed | rebill)
 
     def test_transitions_out_of_order_are_refused(self):
         work_order = self.make_work_order(state="draft")
