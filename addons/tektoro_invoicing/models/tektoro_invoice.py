@@ -244,25 +244,15 @@ class TektoroInvoice(models.Model):
 
     @api.model
     def _prepare_snapshot(self, work_order, include_unit_price, tax_rate):
-        company = work_order.company_id
-        currency = work_order.currency_id
-        unit = currency.round(work_order.device_model_id.cost) if include_unit_price else 0.0
-        items = currency.round(sum(work_order.line_ids.mapped("price_subtotal")))
-        rate = float_round(
-            company.tektoro_default_tax_rate if tax_rate is None else tax_rate, precision_digits=4
-        )
         return {
             "work_order_id": work_order.id,
             "partner_id": work_order.partner_id.id,
-            "company_id": company.id,
-            "currency_id": currency.id,
+            "company_id": work_order.company_id.id,
+            "currency_id": work_order.currency_id.id,
             "invoice_date": fields.Date.context_today(self),
             "include_unit_price": include_unit_price,
             "device_model_name": work_order.device_model_id.name,
-            "unit_subtotal": unit,
-            "items_subtotal": items,
-            "tax_rate": rate,
-            **self._compute_amounts(currency, unit, items, rate),
+            **self._snapshot_amounts(work_order, include_unit_price, tax_rate),
             "line_ids": [
                 fields.Command.create(
                     {
@@ -275,6 +265,25 @@ class TektoroInvoice(models.Model):
                 )
                 for line in work_order.line_ids
             ],
+        }
+
+    @api.model
+    def _snapshot_amounts(self, work_order, include_unit_price, tax_rate):
+        """The amounts an invoice of ``work_order`` gets, as the Create Invoice dialog shows them.
+
+        ``tax_rate`` None: the company's default rate.
+        """
+        currency = work_order.currency_id
+        unit = currency.round(work_order.device_model_id.cost) if include_unit_price else 0.0
+        items = currency.round(sum(work_order.line_ids.mapped("price_subtotal")))
+        if tax_rate is None:
+            tax_rate = work_order.company_id.tektoro_default_tax_rate
+        rate = float_round(tax_rate, precision_digits=4)
+        return {
+            "unit_subtotal": unit,
+            "items_subtotal": items,
+            "tax_rate": rate,
+            **self._compute_amounts(currency, unit, items, rate),
         }
 
     @api.model

@@ -207,8 +207,12 @@ class TestInvoiceSnapshot(WorkOrderCase):
         )
         self.assertEqual(wizard_form.tax_rate, 8.25)
         self.assertTrue(wizard_form.include_unit_price)
+        # The dialog shows what the invoice will say before it goes out: router 200 + items
+        # 113.50, 8.25 % tax.
+        self.assertEqual((wizard_form.tax_amount, wizard_form.amount_total), (25.86, 339.36))
         wizard_form.include_unit_price = False
         wizard_form.tax_rate = 5
+        self.assertEqual((wizard_form.tax_amount, wizard_form.amount_total), (5.68, 119.18))
         result = wizard_form.save().action_create_invoice()
         invoice = self.env["tektoro.invoice"].browse(result["res_id"])
         self.assertRecordValues(
