@@ -121,7 +121,8 @@ class TektoroMasterInvoice(models.Model):
         index=True,
         tracking=True,
     )
-    submitted_at = fields.Datetime(readonly=True, copy=False, tracking=True)
+    # Not tracked: the state's tracking already says when it was submitted.
+    submitted_at = fields.Datetime(readonly=True, copy=False)
     approved_at = fields.Datetime(readonly=True, copy=False)
     approver_id = fields.Many2one(
         "res.users", string="Approved By", readonly=True, copy=False, tracking=True

@@ -1,4 +1,5 @@
 from freezegun import freeze_time
+from lxml import etree
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, tagged
@@ -272,6 +273,36 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
         self.assertEqual(group["ticket_count"], 2)
         self.assertNotIn("client_count", group)
 
+    def test_managers_approve_the_selected_invoices_at_once(self):
+        self._tickets(self.contractor, self.client_a, [1, 2])
+        first = self._submitted_invoice(date_from="2020-01-01", date_to="2020-01-01")
+        second = self._submitted_invoice(date_from="2020-01-02", date_to="2020-01-02")
+        # The review list offers it on a selection, to managers only.
+        selected = './/header/button[@name="action_open_review_wizard"]'
+        for user, count in ((self.manager, 2), (self.contractor, 0)):
+            arch = self.env["tektoro.master.invoice"].with_user(user).get_view(view_type="list")
+            with self.subTest(user=user.login):
+                self.assertEqual(len(etree.fromstring(arch["arch"]).findall(selected)), count)
+        action = (
+            (first | second)
+            .with_user(self.manager)
+            .with_context(review_decision="approve")
+            .action_open_review_wizard()
+        )
+        self.assertEqual(action["name"], "Approve Invoices")
+        wizard = Form(
+            self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
+        )
+        wizard.message = "Both match the logs"
+        wizard.save().action_confirm()
+        self.assertRecordValues(
+            first | second,
+            [
+                {"state": "approved", "approval_message": "Both match the logs"},
+                {"state": "approved", "approval_message": "Both match the logs"},
+            ],
+        )
+
     def test_review_wizard_approves_and_rejects(self):
         self._tickets(self.contractor, self.client_a, [1, 2])
         first = self._submitted_invoice(date_from="2020-01-01", date_to="2020-01-01")
@@ -389,7 +420,6 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
             as_contractor.write({"ticket_ids": [Command.unlink(tickets[0].id)]})
         self.assertEqual(invoice.ticket_ids, tickets[0] | tickets[2])
         self.assertTrue(tickets[0].exists())
-
 
     def test_clearing_the_invoice_or_setting_fewer_tickets_takes_them_off(self):
         """The other ways an ORM caller removes tickets, under the Remove button's rules."""
