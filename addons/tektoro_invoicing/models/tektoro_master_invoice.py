@@ -568,7 +568,13 @@ class TektoroMasterInvoice(models.Model):
                 subtype_xmlid=f"tektoro_invoicing.mt_master_invoice_{event}",
                 partner_ids=invoice.contractor_id.partner_id.ids,
             )
-            template.send_mail(invoice.id, email_layout_xmlid="mail.mail_notification_light")
+            # The email goes to the contractor only: a user notification, as Odoo's message_notify
+            # makes, stays out of the chatter, which already shows the post above.
+            template.send_mail(
+                invoice.id,
+                email_layout_xmlid="mail.mail_notification_light",
+                email_values={"message_type": "user_notification"},
+            )
 
     # ------------------------------------------------------------
     # Mail

@@ -59,6 +59,8 @@ class TestMasterInvoiceNotifications(TektoroMasterInvoiceCase):
         self.assertEqual(len(email), 1, "one email to the contractor")
         for phrase in phrases:
             self.assertIn(phrase, email.body_html)
+        # The chatter shows the event once, not the email's copy too.
+        self.assertNotIn(email.mail_message_id, self.invoice.message_ids)
 
     def test_approval(self):
         self.as_manager.action_approve("Great work, thanks.")
