@@ -1,1 +1,1 @@
-from . import report, tektoro_invoice
+from . import mail, report, tektoro_invoice

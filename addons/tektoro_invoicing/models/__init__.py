@@ -18,4 +18,3 @@ from . import tektoro_master_invoice_counter
 from . import tektoro_client_invoice
 from . import mail_activity
 from . import mail_message
-from . import mail_thread

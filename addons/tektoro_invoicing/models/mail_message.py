@@ -1,4 +1,5 @@
-from odoo import models
+from odoo import api, models
+from odoo.exceptions import AccessError
 
 from ..tools.access import refuse_also
 from .tektoro_master_invoice import MANAGER_GROUP
@@ -13,6 +14,20 @@ KEPT_HISTORY_MODELS = frozenset(
         "tektoro.invoice",
     }
 )
+# What a message is, as opposed to what it says: kept as posted, even on one's own comment.
+MESSAGE_IDENTITY_FIELDS = frozenset(
+    {
+        "author_id",
+        "author_guest_id",
+        "email_from",
+        "subtype_id",
+        "message_type",
+        "model",
+        "res_id",
+        "date",
+        "tracking_value_ids",
+    }
+)
 
 
 def keeps_history(user):
@@ -20,8 +35,60 @@ def keeps_history(user):
     return user._is_system() or user.has_group(MANAGER_GROUP)
 
 
+def check_own_post(env, author, subtype):
+    """Refuse a post under another's name, or with one of a document's own subtypes (its
+    workflow's events: submitted, approved, ...), from anyone who doesn't keep the history.
+
+    ``author`` and ``subtype`` are records (``subtype`` possibly empty). Odoo's own subtypes
+    (comment, note, activities) have no model.
+    """
+    if env.su or keeps_history(env.user):
+        return
+    if author != env.user.partner_id:
+        raise AccessError(env._("You can only post on invoices and tickets under your own name."))
+    workflow_subtype = subtype.sudo().exists().filtered("res_model")
+    if workflow_subtype:
+        raise AccessError(
+            env._(
+                "%(event)s is posted by the workflow itself, not by hand.",
+                event=workflow_subtype.name,
+            )
+        )
+
+
 class MailMessage(models.Model):
     _inherit = "mail.message"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Odoo takes a message's author and subtype as given (message_post's ``author_id``, the
+        author of its ``email_from``, or a plain create): on a TekToro document a contractor could
+        otherwise leave an "Approved" message signed by a manager, that not even they could then
+        delete. Tracking and the workflow's own messages are posted as superuser."""
+        if not self.env.su:
+            Partner, Subtype = self.env["res.partner"], self.env["mail.message.subtype"]
+            own = self.env.user.partner_id
+            for vals in vals_list:
+                if vals.get("model") in KEPT_HISTORY_MODELS:
+                    author = Partner.browse(vals["author_id"]) if "author_id" in vals else own
+                    check_own_post(self.env, author, Subtype.browse(vals.get("subtype_id")))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        """One's own comment may be reworded, not turned into someone else's or a workflow event
+        (Odoo's own editing of a message writes its content as superuser)."""
+        if not self.env.su and MESSAGE_IDENTITY_FIELDS & set(vals):
+            kept = self.sudo().filtered(lambda message: message.model in KEPT_HISTORY_MODELS)
+            if (kept or vals.get("model") in KEPT_HISTORY_MODELS) and not keeps_history(
+                self.env.user
+            ):
+                raise AccessError(
+                    self.env._(
+                        "The history of invoices and tickets is kept: only a manager can change "
+                        "who posted a message, or what kind of message it is."
+                    )
+                )
+        return super().write(vals)
 
     def _check_access(self, operation):
         """The history of a TekToro document is kept: only managers change or delete it.

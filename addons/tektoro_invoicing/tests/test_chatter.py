@@ -1,5 +1,7 @@
+import json
+
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import TektoroMasterInvoiceCase
 
@@ -135,3 +137,66 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
             body="Checked with Jane.", author_id=manager.id, subtype_xmlid="mail.mt_note"
         )
         self.assertEqual(invoice.state, "approved")
+
+    def test_nor_create_a_forged_message_or_turn_their_comment_into_one(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        manager = self.manager.partner_id
+        approved = self.env.ref("tektoro_invoicing.mt_master_invoice_approved")
+        Message = self.env["mail.message"].with_user(self.contractor)
+        on_invoice = {"model": invoice._name, "res_id": invoice.id, "message_type": "comment"}
+        for vals in ({"author_id": manager.id}, {"author_id": False}, {"subtype_id": approved.id}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                Message.create({**on_invoice, "body": "Approved. -- Max", **vals})
+        comment = invoice.with_user(self.contractor).message_post(
+            body="Day 3 was a Sunday.", message_type="comment"
+        )
+        for vals in (
+            {"author_id": manager.id},
+            {"subtype_id": approved.id},
+            {"message_type": "notification"},
+            {"res_id": self.env["tektoro.master.invoice"].search([], limit=1, order="id").id},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                comment.with_user(self.contractor).write(vals)
+        comment.with_user(self.contractor).write({"body": "Day 3 was a Saturday."})
+        self.assertRecordValues(
+            comment, [{"author_id": self.contractor.partner_id.id, "message_type": "comment"}]
+        )
+        self.assertIn("Saturday", comment.body)
+
+
+@tagged("post_install", "-at_install")
+class TestKeptHistoryInTheChatter(TektoroMasterInvoiceCase, HttpCase):
+    def test_the_chatter_route_posts_no_workflow_event_by_hand(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        self.authenticate(self.contractor.login, self.contractor.login)
+
+        def post(subtype_xmlid):
+            """The chatter's own call; the JSON-RPC answer, error included."""
+            body = {
+                "jsonrpc": "2.0",
+                "method": "call",
+                "params": {
+                    "thread_model": invoice._name,
+                    "thread_id": invoice.id,
+                    "post_data": {
+                        "body": "Approved. -- Max",
+                        "message_type": "comment",
+                        "subtype_xmlid": subtype_xmlid,
+                    },
+                },
+            }
+            headers = {"Content-Type": "application/json"}
+            return self.url_open("/mail/message/post", json.dumps(body), headers=headers).json()
+
+        before = invoice.message_ids
+        refused = post("tektoro_invoicing.mt_master_invoice_approved")["error"]["data"]
+        self.assertEqual(refused["name"], "odoo.exceptions.AccessError")
+        self.assertIn("posted by the workflow itself", refused["message"])
+        self.assertEqual(invoice.message_ids, before)
+        # The Log note button, as the chatter sends it.
+        self.assertNotIn("error", post("mail.mt_note"))
+        self.assertEqual(len(invoice.message_ids - before), 1)
+        self.assertEqual((invoice.message_ids - before).subtype_id, self.env.ref("mail.mt_note"))
