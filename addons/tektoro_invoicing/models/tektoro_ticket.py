@@ -193,7 +193,9 @@ class TektoroTicket(models.Model):
                 _(
                     "%(fields)s of a ticket can't be set: the reference is given when the ticket "
                     "is recorded, and the currency is its company's.",
-                    fields=", ".join(self._fields[name].string for name in derived),
+                    fields=", ".join(
+                        self._fields[name]._description_string(self.env) for name in derived
+                    ),
                 )
             )
         if "state" in vals and vals["state"] != "draft":

@@ -23,8 +23,12 @@ class TektoroInvoiceCreateWizard(models.TransientModel):
     currency_id = fields.Many2one(related="work_order_id.currency_id", related_sudo=False)
     unit_cost = fields.Monetary(related="work_order_id.unit_cost", related_sudo=False)
     amount_items = fields.Monetary(related="work_order_id.amount_items", related_sudo=False)
-    tax_amount = fields.Monetary(string="Tax", compute="_compute_amounts", compute_sudo=False)
-    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", compute_sudo=False)
+    tax_amount = fields.Monetary(
+        string="Tax", compute="_compute_invoice_preview", compute_sudo=False
+    )
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_invoice_preview", compute_sudo=False
+    )
 
     @api.depends("work_order_id")
     def _compute_tax_rate(self):
@@ -32,7 +36,7 @@ class TektoroInvoiceCreateWizard(models.TransientModel):
             wizard.tax_rate = wizard.work_order_id.company_id.tektoro_default_tax_rate
 
     @api.depends("work_order_id", "include_unit_price", "tax_rate")
-    def _compute_amounts(self):
+    def _compute_invoice_preview(self):
         """What the invoice will say, before it is created and sent."""
         Invoice = self.env["tektoro.invoice"]
         for wizard in self:
