@@ -32,7 +32,6 @@ class TektoroClientInvoice(models.Model):
             "ticket_ids",
             "ticket_count",
             "amount_total",
-            "currency_id",
             "company_id",
             "state",
             "sent_at",

@@ -52,7 +52,6 @@ class TektoroMasterInvoice(models.Model):
             "ticket_count",
             "client_count",
             "amount_total",
-            "currency_id",
             "submitted_at",
             "approved_at",
             "approver_id",

@@ -23,8 +23,6 @@ class TektoroTicket(models.Model):
 
     # Written by the invoices' bundling code only.
     _BUNDLE_FIELDS = frozenset({"master_invoice_id", "client_invoice_id"})
-    # Never a caller's: the reference comes from the sequence, the currency from the company.
-    _DERIVED_FIELDS = frozenset({"name", "currency_id"})
     # What an approved ticket freezes.
     _WORK_FIELDS = frozenset(
         {"contractor_id", "client_id", "work_date", "description", "hours", "amount", "company_id"}
@@ -185,17 +183,12 @@ class TektoroTicket(models.Model):
             raise UserError(
                 _("Tickets join and leave invoices through the invoices' own actions only.")
             )
-        derived = sorted(self._DERIVED_FIELDS & set(vals))
-        if creating and vals.get("name") in ("/", _("New")):
-            derived.remove("name")  # the placeholder, replaced by the sequence's reference
-        if derived:
+        # The reference comes from the sequence; on create, its placeholder may be sent.
+        if "name" in vals and not (creating and vals["name"] in ("/", _("New"))):
             raise UserError(
                 _(
-                    "%(fields)s of a ticket can't be set: the reference is given when the ticket "
-                    "is recorded, and the currency is its company's.",
-                    fields=", ".join(
-                        self._fields[name]._description_string(self.env) for name in derived
-                    ),
+                    "The reference of a ticket can't be set: it is given when the ticket is "
+                    "recorded."
                 )
             )
         if "state" in vals and vals["state"] != "draft":

@@ -106,6 +106,10 @@ class TestWorkOrderAccess(WorkOrderCase):
         # An item moved into our work order would change it from the other company.
         with self.assertRaisesRegex(UserError, "can't move to another work order"):
             theirs.with_user(outsider).write({"work_order_id": ours.id})
+        # Nor may an item say it is of another company than its work order.
+        with self.assertRaisesRegex(UserError, "Company follows from Work Order"):
+            ours.line_ids[0].with_user(self.office).write({"company_id": other.id})
+        self.assertEqual(ours.line_ids.company_id, self.company)
         self.assertEqual(ours.line_ids.mapped("name"), ["Labour", "Cable"])
         self.assertRecordValues(ours, [{"amount_items": 113.5}])
         # The invoice dialog computes its figures from the work order: not for outsiders.

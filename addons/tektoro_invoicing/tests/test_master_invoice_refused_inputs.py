@@ -182,8 +182,6 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
             "name": "JD-MINV-999",
             "amount_total": 1e6,
             "ticket_ids": [(5, 0, 0)],
-            # A stored related field: writable through the ORM unless refused.
-            "currency_id": self.other_currency.id,
         }
         for user in (self.contractor, self.manager):
             for field, value in refused.items():
@@ -194,6 +192,12 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
                     invoice.with_user(user).write({field: value})
             with self.subTest(user=user.login), self.assertRefused(UserError, "chosen when"):
                 invoice.with_user(user).write({"date_to": "2020-12-31"})
+            # A stored related field: writable through the ORM unless refused.
+            with (
+                self.subTest(user=user.login, field="currency_id"),
+                self.assertRefused(UserError, "Currency follows from Company"),
+            ):
+                invoice.with_user(user).write({"currency_id": self.other_currency.id})
         with self.assertRefused(UserError, "can't be set directly"):
             self.env["tektoro.master.invoice"].with_user(self.contractor).create(
                 {**self.period, "state": "approved"}
@@ -225,16 +229,20 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
         self.assertNotEqual(draft.name, "/")
         approved = self._tickets(self.contractor, self.client_a, [1])
         self._master_invoice()
+        refused = (
+            ({"name": "FORGED"}, "reference of a ticket can't be set"),
+            ({"currency_id": self.other_currency.id}, "Currency follows from Company"),
+        )
         for ticket in (draft, approved):
             for user in (self.contractor, self.manager):
-                for vals in ({"name": "FORGED"}, {"currency_id": self.other_currency.id}):
+                for vals, message in refused:
                     with (
                         self.subTest(ticket=ticket.state, user=user.login, vals=vals),
-                        self.assertRefused(UserError, "of a ticket can't be set"),
+                        self.assertRefused(UserError, message),
                     ):
                         ticket.with_user(user).write(vals)
-        for vals in ({"name": "FORGED"}, {"currency_id": self.other_currency.id}):
-            with self.subTest(vals=vals), self.assertRefused(UserError, "of a ticket can't be set"):
+        for vals, message in refused:
+            with self.subTest(vals=vals), self.assertRefused(UserError, message):
                 self.env["tektoro.ticket"].with_user(self.contractor).create(
                     {"client_id": self.client_a.id, "description": "x", **vals}
                 )
@@ -274,9 +282,10 @@ class TestMasterInvoiceRefusedInputs(TektoroMasterInvoiceCase):
         invoice.action_send()
         with self.assertRefused(UserError, "Only draft client invoices can be sent"):
             invoice.action_send()
-        for vals in ({"state": "draft"}, {"currency_id": self.other_currency.id}):
-            with self.subTest(vals=vals), self.assertRefused(UserError, "change through their"):
-                invoice.write(vals)
+        with self.assertRefused(UserError, "change through their"):
+            invoice.write({"state": "draft"})
+        with self.assertRefused(UserError, "Currency follows from Company"):
+            invoice.write({"currency_id": self.other_currency.id})
         invoice.action_mark_paid()
         with self.assertRefused(UserError, "a paid one stays"):
             invoice.action_cancel()

@@ -45,6 +45,17 @@ def check_values(model, vals, creating=False):
                     "%(model)s has no field %(field)s.", model=model._description, field=name
                 )
             )
+        if field.related and not field.inverse:
+            # Odoo stores whatever is written to a stored one (a ticket's currency, an item's
+            # company), and the record then disagrees with what it follows.
+            source = model._fields[field.related.split(".")[0]]
+            raise ValidationError(
+                model.env._(
+                    "%(field)s follows from %(origin)s and can't be set.",
+                    field=field._description_string(model.env),
+                    origin=source._description_string(model.env),
+                )
+            )
         _check_value(model, field, value)
     if creating:
         for field in model._fields.values():
