@@ -17,7 +17,12 @@ class TektoroClientInvoice(models.Model):
 
     _name = "tektoro.client.invoice"
     _description = "Client Invoice"
-    _inherit = ["tektoro.ticket.bundle", "mail.thread", "mail.activity.mixin"]
+    _inherit = [
+        "tektoro.ticket.bundle",
+        "tektoro.made.by.code",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
     _ticket_link_field = "client_invoice_id"
     _order = "date_to desc, id desc"
     _check_company_auto = True

@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..tools.values import check_values
+from ..tools.values import caller_values, check_values
 
 
 class TektoroDeviceModel(models.Model):
@@ -31,6 +31,7 @@ class TektoroDeviceModel(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = caller_values(self, vals_list)
         for vals in vals_list:
             check_values(self, vals, creating=True)
             self._check_name_free(vals.get("name"), vals.get("company_id") or self.env.company.id)

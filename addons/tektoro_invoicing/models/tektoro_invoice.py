@@ -23,7 +23,7 @@ PUSH_AFTER_COMMIT = "tektoro_invoicing.invoices_to_push"
 class TektoroInvoice(models.Model):
     _name = "tektoro.invoice"
     _description = "Work-Order Invoice"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "tektoro.made.by.code"]
     # Invoices are written only by their own actions; reading one is enough to discuss it.
     _mail_post_access = "read"
     _order = "id desc"

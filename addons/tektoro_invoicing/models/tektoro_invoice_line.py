@@ -5,6 +5,7 @@ class TektoroInvoiceLine(models.Model):
     """A work-order item as it was when invoiced: never recomputed from the work order."""
 
     _name = "tektoro.invoice.line"
+    _inherit = ["tektoro.made.by.code"]
     _description = "Work-Order Invoice Item"
     _order = "invoice_id, sequence, id"
 

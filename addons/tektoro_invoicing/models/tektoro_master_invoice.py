@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
 from ..tools.actions import CLOSE_DIALOG, notification
-from ..tools.values import MAX_TEXT, check_values, to_date
+from ..tools.values import MAX_TEXT, caller_values, check_values, to_date
 
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 APPROVAL_ACTIVITY = "tektoro_invoicing.mail_act_master_invoice_approval"
@@ -171,7 +171,7 @@ class TektoroMasterInvoice(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         is_manager = self.env.user.has_group(MANAGER_GROUP)
-        vals_list = [dict(vals) for vals in vals_list]
+        vals_list = caller_values(self, vals_list)
         for vals in vals_list:
             if not self.env.su:
                 check_values(self, vals)

@@ -2,7 +2,7 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools.values import check_values
+from ..tools.values import caller_values, check_values
 
 MANAGER_GROUP = "tektoro_invoicing.group_manager"
 
@@ -123,6 +123,7 @@ class TektoroTicket(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = caller_values(self, vals_list)
         if not self.env.su:
             for vals in vals_list:
                 check_values(self, vals, creating=True)

@@ -4,7 +4,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..tools.values import check_values, optional
+from ..tools.values import caller_values, check_values, optional
 
 
 class TektoroWorkOrder(models.Model):
@@ -81,6 +81,7 @@ class TektoroWorkOrder(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = caller_values(self, vals_list)
         for vals in vals_list:
             check_values(self, vals, creating=True)
             # Any state but billed: work done elsewhere may be recorded as completed, but a work

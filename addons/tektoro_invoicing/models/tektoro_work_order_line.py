@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools.values import check_values
+from ..tools.values import caller_values, check_values
 
 
 class TektoroWorkOrderLine(models.Model):
@@ -30,6 +30,7 @@ class TektoroWorkOrderLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = caller_values(self, vals_list)
         for vals in vals_list:
             check_values(self, vals, creating=True)
         return super().create(vals_list)

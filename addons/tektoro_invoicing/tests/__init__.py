@@ -19,3 +19,4 @@ from . import test_bad_input
 from . import test_model_based
 from . import test_client_invoice_email
 from . import test_chatter
+from . import test_caller_defaults

@@ -30,6 +30,36 @@ def optional(value):
     return None if value is False else value
 
 
+def caller_values(model, vals_list):
+    """The values of a create as its caller chose them, to be checked: each of ``vals_list``
+    with the defaults the caller set (new dicts; under sudo, the addon's own code, as sent).
+
+    Odoo completes a created record from the context's ``default_<field>`` keys, then from
+    ``ir.default`` (which every user may set for themselves), before the fields' own defaults.
+    Over RPC the caller writes the context, so those values are theirs as much as ``vals`` is:
+    a ``default_state`` must meet the same refusal as a ``state``.
+    """
+    if model.env.su:
+        return [dict(vals) for vals in vals_list]
+    return [{**caller_defaults(model, vals), **vals} for vals in vals_list]
+
+
+def caller_defaults(model, vals):
+    """The values that ``default_get`` would take from the caller for the fields not in
+    ``vals``, in its order: the context's ``default_<field>`` keys, then ``ir.default``."""
+    context = model.env.context
+    user_defaults = model.env["ir.default"]._get_model_defaults(model._name)
+    chosen = {}
+    for name, field in model._fields.items():
+        if name in vals:
+            continue
+        if f"default_{name}" in context:
+            chosen[name] = context[f"default_{name}"]
+        elif name in user_defaults and not field.company_dependent:
+            chosen[name] = user_defaults[name]
+    return chosen
+
+
 def check_values(model, vals, creating=False):
     """Refuse ``vals`` for ``model`` (the records written, or an empty recordset on create).
 
