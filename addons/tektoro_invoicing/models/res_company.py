@@ -1,8 +1,10 @@
 import hashlib
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 from ..tools.billing_client import BillingClient
 
@@ -97,21 +99,29 @@ class ResCompany(models.Model):
         TFT-00001 would be refused there as a duplicate, or taken, when the totals agree, for the
         first company's invoice, whose payment and cancellation would then apply to both. A
         company that makes invoices (turned on) or has made some (turned off since, its data
-        kept) holds a number series; one that never invoiced does not.
+        kept) holds a number series; one that never invoiced does not. Its series are its
+        prefix and every prefix its invoices were numbered with before a change of prefix.
         """
         companies = self.sudo().with_context(active_test=False)
-        invoiced = {
-            invoicer.id
-            for [invoicer] in self.env["tektoro.invoice"].sudo()._read_group([], ["company_id"])
-        }
+        prefixes_used = defaultdict(set)
+        for company_id, prefix in self._tektoro_invoice_prefixes_used():
+            prefixes_used[company_id].add(prefix)
         holders = companies.search([("tektoro_billing_url", "!=", False)]).filtered(
-            lambda company: company.tektoro_invoices_enabled or company.id in invoiced
+            lambda company: company.tektoro_invoices_enabled or company.id in prefixes_used
         )
         visible = self.env.user.company_ids
-        series_of = {holder: _billing_series(holder) for holder in holders}
+        series_of = {
+            holder: {
+                (holder._tektoro_billing_account(), prefix)
+                for prefix in prefixes_used[holder.id]
+                | {(holder.tektoro_invoice_prefix or "").strip()}
+            }
+            for holder in holders
+        }
         for company in holders & companies:
             for other in holders - company:
-                if series_of[other] == series_of[company]:
+                if shared := series_of[other] & series_of[company]:
+                    _account, prefix = min(shared)
                     raise ValidationError(
                         _(
                             "%(company)s and %(other)s send their work-order invoices to the same "
@@ -121,7 +131,7 @@ class ResCompany(models.Model):
                             company=company.name,
                             # Another tenant's name is not the caller's to learn.
                             other=other.name if other in visible else _("another company"),
-                            prefix=company.tektoro_invoice_prefix,
+                            prefix=prefix,
                         )
                     )
 
@@ -205,6 +215,16 @@ class ResCompany(models.Model):
         if connected:
             self.env["tektoro.billing.sync"].sudo()._ensure_company_records(connected)
 
+    def _tektoro_invoice_prefixes_used(self):
+        """(company id, prefix) of each number series work-order invoices were made in."""
+        self.env["tektoro.invoice"].flush_model(["name", "company_id"])
+        return self.env.execute_query(
+            SQL(
+                "SELECT DISTINCT company_id, substring(name FROM '^(.*)-[0-9]+$') "
+                "FROM tektoro_invoice"
+            )
+        )
+
     def _tektoro_billing_account(self):
         """Which billing account the company is on, as an opaque value: equal for the same
         address (however spelt) and key, and free of the key itself, so that it can be compared
@@ -224,12 +244,6 @@ class ResCompany(models.Model):
             company.tektoro_billing_api_key,
             company.tektoro_billing_timeout,
         )
-
-
-def _billing_series(company):
-    """The billing account and number series of a company, as compared by
-    ``_check_tektoro_billing_account_prefix``."""
-    return (company._tektoro_billing_account(), (company.tektoro_invoice_prefix or "").strip())
 
 
 def _normalized_url(url):

@@ -413,7 +413,25 @@ class TektoroInvoice(models.Model):
             return remote
 
     def _billing_adopt(self, remote):
-        """Take the billing system's invoice as ours only if it bills the same amount."""
+        """Take the billing system's invoice as ours only if it bills the same amount and no
+        other invoice of ours is it (another company's, numbered alike on the same account)."""
+        holder = self.sudo().search(
+            [("billing_id", "=", remote.get("id")), ("id", "!=", self.id)], limit=1
+        )
+        if holder:
+            self._billing_record_failure(
+                BillingError(
+                    _(
+                        "The billing system's invoice %(billing_id)s under reference "
+                        "%(reference)s is another Odoo invoice's, made with the same number "
+                        "series on the same billing account. Give this company an invoice "
+                        "prefix of its own.",
+                        billing_id=remote.get("id"),
+                        reference=self.name,
+                    )
+                )
+            )
+            return
         remote_total = remote.get("total")
         if not isinstance(remote_total, (int, float)) or self.currency_id.compare_amounts(
             remote_total, self.amount_total

@@ -4,12 +4,12 @@ import ast
 
 import urllib3
 from lxml import etree
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 from odoo.tools.translate import code_translations
 
-from .work_order_common import SandboxMixin, WorkOrderCase
+from .work_order_common import SandboxMixin, WorkOrderCase, unique_prefix
 
 INVOICE_LOGGER = "odoo.addons.tektoro_invoicing.models.tektoro_invoice"
 CREATE = "POST /v1/invoices"
@@ -470,3 +470,61 @@ class TestInvoiceCancel(BillingCase):
             invoice.action_cancel()
         self.assertRecordValues(invoice, [{"state": "sent"}])
         self.assert_remote(invoice, status="open")
+
+
+@tagged("post_install", "-at_install")
+class TestSharedBillingAccount(BillingCase):
+    """Two companies on one billing account: one company's number series is never the other's,
+    not even one it numbered with before changing its prefix."""
+
+    def other_company_on_the_account(self, prefix):
+        other = self.env["res.company"].create({"name": "Neighbour Co"})
+        other.write(
+            {
+                "tektoro_billing_url": self.sandbox.url,
+                "tektoro_billing_api_key": self.sandbox.api_key,
+                "tektoro_billing_timeout": 2.0,
+                "tektoro_invoice_prefix": prefix,
+                "tektoro_invoices_enabled": True,
+            }
+        )
+        return other
+
+    def first_invoice_of(self, company):
+        office = self._make_user(
+            "tk_office_neighbour", "Nora Neighbour", "tektoro_invoicing.group_office", company
+        )
+        router = self.env["tektoro.device.model"].create(
+            {"name": "Router R1", "cost": 200.0, "company_id": company.id}
+        )
+        work_order = self.make_work_order(user=office, device_model_id=router.id)
+        return self.create_invoice(work_order)
+
+    def test_a_prefix_given_up_stays_taken_on_its_billing_account(self):
+        invoice = self.create_invoice(self.make_work_order())
+        self.assertRecordValues(invoice, [{"billing_state": "synced"}])
+        self.company.tektoro_invoice_prefix = unique_prefix()
+        with (
+            self.assertRaisesRegex(ValidationError, f"same prefix {self.prefix}"),
+            self.cr.savepoint(),
+        ):
+            self.other_company_on_the_account(self.prefix)
+        other = self.other_company_on_the_account(self.company.tektoro_invoice_prefix + "N")
+        # The company that gave the prefix up may not take the other's either.
+        with self.assertRaisesRegex(ValidationError, "same prefix"):
+            self.company.tektoro_invoice_prefix = other.tektoro_invoice_prefix
+
+    def test_another_company_s_invoice_is_never_taken_for_ours(self):
+        """The first company leaves the account, its invoices stay there: a second company on
+        the account with the same prefix numbers an invoice alike, for the same total."""
+        ours = self.create_invoice(self.make_work_order())
+        self.company.tektoro_billing_url = False
+        other = self.other_company_on_the_account(self.prefix)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            theirs = self.first_invoice_of(other)
+        self.assertEqual(theirs.name, ours.name)
+        self.assertRecordValues(theirs, [{"billing_state": "failed", "billing_id": False}])
+        self.assertIn("is another Odoo invoice's", theirs.billing_error)
+        # Nothing of the first company's changed, here or in the billing system.
+        self.assertRecordValues(ours, [{"state": "sent", "billing_state": "synced"}])
+        self.assert_remote(ours, status="open")
