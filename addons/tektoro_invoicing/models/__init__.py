@@ -19,3 +19,4 @@ from . import tektoro_master_invoice_counter
 from . import tektoro_client_invoice
 from . import mail_activity
 from . import mail_message
+from . import ir_attachment

@@ -56,6 +56,20 @@ def check_own_post(env, author, subtype):
         )
 
 
+def kept_history(messages, user):
+    """Those of ``messages`` that ``user`` may not change or delete: on a TekToro document,
+    everything but their own comments, unless they keep the history."""
+    if keeps_history(user):
+        return messages.browse()
+    own_comment = user.partner_id, "comment"
+    return messages.sudo().filtered(
+        lambda message: (
+            message.model in KEPT_HISTORY_MODELS
+            and (message.author_id, message.message_type) != own_comment
+        )
+    )
+
+
 class MailMessage(models.Model):
     _inherit = "mail.message"
 
@@ -101,20 +115,10 @@ class MailMessage(models.Model):
         result = super()._check_access(operation)
         if operation not in ("write", "unlink") or self.env.su:
             return result
-        user = self.env.user
-        if keeps_history(user):
-            return result
-        own_comment = user.partner_id, "comment"
-        history = self.sudo().filtered(
-            lambda message: (
-                message.model in KEPT_HISTORY_MODELS
-                and (message.author_id, message.message_type) != own_comment
-            )
-        )
         return refuse_also(
             self,
             result,
-            history,
+            kept_history(self, self.env.user),
             self.env._(
                 "The history of invoices and tickets is kept: only a manager can change it."
             ),

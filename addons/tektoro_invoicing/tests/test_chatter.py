@@ -165,6 +165,61 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
         )
         self.assertIn("Saturday", comment.body)
 
+    def test_nor_mass_mail_a_message_signed_by_someone_else(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        before = invoice.message_ids
+        Composer = self.env["mail.compose.message"].with_user(self.contractor)
+        values = {
+            "model": invoice._name,
+            "res_ids": invoice.ids,
+            "composition_mode": "mass_mail",
+            "subject": "Approved",
+            "body": "<p>Approved by Max Manager</p>",
+        }
+        for forged in (
+            {"author_id": self.manager.partner_id.id},
+            {"subtype_id": self.env.ref("tektoro_invoicing.mt_master_invoice_approved").id},
+        ):
+            with self.subTest(forged=forged), self.assertRaises(AccessError):
+                Composer.create({**values, **forged}).action_send_mail()
+        self.assertEqual(invoice.message_ids, before)
+        # Under their own name, it goes out.
+        Composer.create({**values, "subject": "Question"}).action_send_mail()
+        self.assertEqual((invoice.message_ids - before).author_id, self.contractor.partner_id)
+
+    def test_nor_change_or_delete_the_files_of_a_manager_s_message(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._submitted_invoice()
+        Attachment = self.env["ir.attachment"]
+        evidence = Attachment.with_user(self.manager).create(
+            {"name": "evidence.txt", "raw": b"hours checked", **self._on(invoice)}
+        )
+        invoice.with_user(self.manager).message_post(
+            body="See the evidence.", message_type="comment", attachment_ids=evidence.ids
+        )
+        for change in (
+            lambda attachment: attachment.unlink(),
+            lambda attachment: attachment.write({"raw": b"tampered"}),
+        ):
+            with self.assertRaises(AccessError):
+                change(evidence.with_user(self.contractor))
+        self.assertEqual(evidence.raw, b"hours checked")
+        # The files of their own comments stay theirs.
+        own = Attachment.with_user(self.contractor).create(
+            {"name": "mine.txt", "raw": b"draft", **self._on(invoice)}
+        )
+        invoice.with_user(self.contractor).message_post(
+            body="Mine.", message_type="comment", attachment_ids=own.ids
+        )
+        own.with_user(self.contractor).write({"raw": b"final"})
+        own.with_user(self.contractor).unlink()
+        self.assertFalse(own.exists())
+
+    @staticmethod
+    def _on(record):
+        return {"res_model": record._name, "res_id": record.id}
+
 
 @tagged("post_install", "-at_install")
 class TestKeptHistoryInTheChatter(TektoroMasterInvoiceCase, HttpCase):
