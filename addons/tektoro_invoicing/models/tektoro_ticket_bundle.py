@@ -71,7 +71,7 @@ class TektoroTicketBundle(models.AbstractModel):
                 self.env.cr.execute(query.select(), log_exceptions=False)
         except (ValueError, TypeError, IndexError, AssertionError, KeyError) as error:
             raise UserError(_("This filter is not valid: %s", error)) from None
-        except psycopg2.DataError as error:
+        except (psycopg2.DataError, psycopg2.ProgrammingError) as error:
             raise UserError(_("This filter is not valid: %s", error.diag.message_primary)) from None
         return domain
 

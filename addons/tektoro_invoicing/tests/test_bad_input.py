@@ -316,6 +316,7 @@ class TestMasterInvoiceBadInputOverRpc(RpcMixin, TektoroMasterInvoiceCase, HttpC
             ("dashboard unknown field", john, mi, "retrieve_dashboard", [[("password", "=", "x")]], {}),
             ("dashboard malformed domain", john, mi, "retrieve_dashboard", [[("id", "in")]], {}),
             ("dashboard id as text", john, mi, "retrieve_dashboard", [[("id", "in", ["abc"])]], {}),
+            ("dashboard id as a list", john, mi, "retrieve_dashboard", [[("id", "in", [[1]])]], {}),
             # -- client invoices
             ("generate reversed period", manager, ci, "generate_for_period", ["2015-12-31", "2015-01-01"], {}),
             ("generate without end", manager, ci, "generate_for_period", [free_day, None], {}),
