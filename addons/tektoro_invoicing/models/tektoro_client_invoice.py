@@ -301,10 +301,14 @@ class TektoroClientInvoice(models.Model):
         return used.with_env(self.env)
 
     def _do_cancel(self):
+        """Release the tickets, to be invoiced again, and recount: the invoice then holds none,
+        as its lines and total say; what it billed stays in its chatter (the total's tracking,
+        the PDF sent by email)."""
         self.env["tektoro.ticket"].sudo().search([("client_invoice_id", "in", self.ids)]).write(
             {"client_invoice_id": False}
         )
         self.sudo().write({"state": "cancelled", "cancelled_at": fields.Datetime.now()})
+        self._update_totals()
 
     # ------------------------------------------------------------
     # Mail

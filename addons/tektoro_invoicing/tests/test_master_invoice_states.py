@@ -520,9 +520,17 @@ class TestClientInvoiceStates(TektoroMasterInvoiceCase):
         self.assertTrue(paid.paid_at)
 
         cancelled.action_send()
+        self.assertRecordValues(cancelled, [{"ticket_count": 1, "amount_total": 100.0}])
         cancelled.action_cancel()
-        self.assertRecordValues(cancelled, [{"state": "cancelled"}])
+        # It bills nothing any more: neither its lines nor its figures, nor the review page's.
+        self.assertRecordValues(
+            cancelled, [{"state": "cancelled", "ticket_count": 0, "amount_total": 0.0}]
+        )
         self.assertFalse(tickets_b.client_invoice_id)
+        self.assertEqual(
+            cancelled.retrieve_dashboard([("client_id", "=", self.client_b.id)])["amount_total"],
+            0.0,
+        )
         # The released tickets can be invoiced again.
         self.assertEqual(self._generate().ticket_ids, tickets_b)
 
