@@ -1,7 +1,7 @@
 import numbers
 
 from odoo import _, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools.values import caller_values, check_values, optional
@@ -76,6 +76,19 @@ class TektoroWorkOrder(models.Model):
     def _compute_amount_items(self):
         for work_order in self:
             work_order.amount_items = sum(work_order.line_ids.mapped("price_subtotal"))
+
+    @api.constrains("company_id")
+    def _check_company_of_invoiced(self):
+        """Its invoices are its company's: moved elsewhere, the work order would read billed
+        there, by an invoice nobody there may read."""
+        for work_order in self.sudo():
+            if work_order.invoice_ids.company_id - work_order.company_id:
+                raise ValidationError(
+                    _(
+                        "%s has been invoiced, so it stays in the company of its invoices.",
+                        work_order.name,
+                    )
+                )
 
     # ------------------------------------------------------------------ CRUD
 

@@ -1,6 +1,6 @@
 from ast import literal_eval
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .work_order_common import WorkOrderCase
@@ -76,6 +76,29 @@ class TestWorkOrderAccess(WorkOrderCase):
             invoice.with_user(outsider).action_cancel()
         with self.assertRaises(AccessError):
             invoice.work_order_id.with_user(outsider).action_create_invoice()
+
+    def test_an_invoiced_work_order_stays_in_the_company_of_its_invoices(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        self.office.write({"company_ids": [(4, other.id)]})
+        device = self.env["tektoro.device.model"].create(
+            {"name": "Their router", "cost": 50.0, "company_id": other.id}
+        )
+        work_order = self.make_work_order()
+        moved = {"company_id": other.id, "device_model_id": device.id}
+        office = self.office.with_context(allowed_company_ids=[self.company.id, other.id])
+        invoice = self.create_invoice(work_order)
+        invoice.with_user(self.office).action_cancel()  # even a cancelled invoice stays put
+        with (
+            self.assertRaisesRegex(ValidationError, "stays in the company of its invoices"),
+            self.cr.savepoint(),
+        ):
+            work_order.with_user(office).write(moved)
+        work_order.invalidate_recordset()
+        self.assertRecordValues(work_order, [{"company_id": self.company.id}])
+        # Before its first invoice, it may move.
+        draft = self.make_work_order(state="draft")
+        draft.with_user(office).write(moved)
+        self.assertRecordValues(draft, [{"company_id": other.id}])
 
     def test_another_companys_work_order_is_neither_changed_nor_read_through_a_side_door(self):
         other = self.env["res.company"].create(
