@@ -6,7 +6,8 @@ activities about it; 18.0.1.0.1 moved it to ``tektoro.billing.drift``
 history, reports persistent drift there, updates to the code of the checkout and checks that the
 report, the activities and the messages carried over, and that the next report brings the same
 activity up to date. The same update widens the event cursor to 64 bits in place (Odoo converts
-the column for the field's new type), keeping the position it had reached.
+the column for the field's new type), keeping the position it had reached. The chatter's
+subtypes and the review activity, as an administrator set them up, are kept.
 """
 
 import io
@@ -49,6 +50,9 @@ with registry.cursor() as cr:
     cursor = env["tektoro.billing.cursor"].search([("company_id", "=", company.id)])
     cursor.message_post(body="Checked with finance: the payment is real.")
     cursor.write({"last_event_id": 2**31 - 1})  # as far as a 32-bit column goes
+    # An administrator gives reviewers more time, and renames a subtype.
+    env.ref("tektoro_invoicing.mail_act_master_invoice_approval").delay_count = 5
+    env.ref("tektoro_invoicing.mt_master_invoice_paid").name = "Paid out"
     print(json.dumps({
         "company_id": company.id,
         "drift_count": cursor.drift_count,
@@ -97,6 +101,8 @@ with registry.cursor() as cr:
         "cursor_type": cursor_type,
         "cursor_kept": cursor_kept,
         "cursor_after_next_page": cursor.last_event_id,
+        "review_delay": env.ref("tektoro_invoicing.mail_act_master_invoice_approval").delay_count,
+        "paid_subtype": env.ref("tektoro_invoicing.mt_master_invoice_paid").name,
     }))
 """
 
@@ -152,3 +158,5 @@ def test_update_from_18_0_1_0_0_moves_drift_reports_and_widens_the_cursor(tmp_pa
     assert before["cursor"] == 2**31 - 1
     assert (after["cursor_type"], after["cursor_kept"]) == ("bigint", 2**31 - 1)
     assert after["cursor_after_next_page"] == 2**31 + 1
+    # What an administrator set up survives the update.
+    assert (after["review_delay"], after["paid_subtype"]) == (5, "Paid out")
