@@ -191,7 +191,7 @@ class TektoroClientInvoice(models.Model):
 
     def action_mark_paid(self):
         self._check_transition(("sent",), _("Only sent client invoices can be marked as paid."))
-        self.sudo().write({"state": "paid", "paid_at": fields.Datetime.now()})
+        self._do_mark_paid()
         return True
 
     def action_cancel(self):
@@ -235,6 +235,9 @@ class TektoroClientInvoice(models.Model):
 
     def _do_send(self):
         self.sudo().write({"state": "sent", "sent_at": fields.Datetime.now()})
+
+    def _do_mark_paid(self):
+        self.sudo().write({"state": "paid", "paid_at": fields.Datetime.now()})
 
     def _do_generate(self, date_from, date_to, client_ids):
         Ticket = self.env["tektoro.ticket"]

@@ -112,7 +112,7 @@ class TestMasterInvoiceMultiCompany(TektoroMasterInvoiceCase):
             west.with_user(self.manager).with_company(self.company).action_send()
 
     def test_a_ticket_client_from_another_company_is_refused(self):
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(UserError, "Incompatible companies"):
             self.env["tektoro.ticket"].with_user(self.contractor).create(
                 {
                     "client_id": self.client_west.id,

@@ -1,5 +1,4 @@
 from odoo import _, fields, models
-from odoo.exceptions import UserError
 
 from ..tools.actions import CLOSE_DIALOG, notification
 
@@ -29,8 +28,6 @@ class TektoroMasterInvoiceReviewWizard(models.TransientModel):
             invoices.action_approve(message=self.message)
             message = _("%s approved; the contractor is notified.", names)
         else:
-            if not (self.message or "").strip():
-                raise UserError(_("Say why the invoice is rejected: the message is required."))
             invoices.action_reject(message=self.message)
             message = _("%s rejected; the contractor is notified.", names)
         return notification(
