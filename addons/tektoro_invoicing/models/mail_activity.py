@@ -8,14 +8,16 @@ class MailActivity(models.Model):
     _inherit = "mail.activity"
 
     def _check_access(self, operation):
-        """A master invoice's review is the managers' to change or close.
+        """A master invoice's review is the managers' to change or close, and the submission's
+        to schedule.
 
-        Odoo lets whoever may write a document (or created the activity) change and close its
-        activities; the contractor may write their own invoice, and their submission creates the
-        reviews, so they could cancel the managers' to-dos and take the invoice off their lists.
+        Odoo lets whoever may write a document (or created the activity) create, change and
+        close its activities; the contractor may write their own invoice, and their submission
+        creates the reviews, so they could cancel the managers' to-dos and take the invoice off
+        their lists, or put a review of their making on a manager's.
         """
         result = super()._check_access(operation)
-        if operation not in ("write", "unlink") or self.env.su:
+        if operation not in ("create", "write", "unlink") or self.env.su:
             return result
         review_type = self.env.ref(APPROVAL_ACTIVITY, raise_if_not_found=False)
         if not review_type:
@@ -37,6 +39,7 @@ class MailActivity(models.Model):
             result,
             reviews,
             self.env._(
-                "Only a manager can change, close or cancel the review of a master invoice."
+                "Only a manager can change, close or cancel the review of a master invoice, or "
+                "schedule one."
             ),
         )

@@ -241,6 +241,14 @@ class TestMasterInvoiceStates(TektoroMasterInvoiceCase):
                     self.cr.savepoint(),
                 ):
                     attempt()
+        # Nor does the contractor schedule a review of their own making.
+        with (
+            self.assertRaisesRegex(AccessError, "or schedule one"),
+            self.cr.savepoint(),
+        ):
+            invoice.with_user(self.contractor).activity_schedule(
+                "tektoro_invoicing.mail_act_master_invoice_approval", user_id=self.manager.id
+            )
         reviews.invalidate_recordset()
         self.assertEqual(invoice.activity_ids, reviews)
         self.assertIn(self.manager, reviews.user_id)
