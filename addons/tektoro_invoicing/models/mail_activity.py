@@ -1,7 +1,7 @@
 from odoo import models
 
-from ..tools.access import refuse_also
-from .tektoro_master_invoice import APPROVAL_ACTIVITY, MANAGER_GROUP
+from ..tools.access import MANAGER_GROUP, refuse_also
+from .tektoro_master_invoice import APPROVAL_ACTIVITY
 
 
 class MailActivity(models.Model):

@@ -1,8 +1,7 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
 
-from ..tools.access import refuse_also
-from .tektoro_master_invoice import MANAGER_GROUP
+from ..tools.access import MANAGER_GROUP, refuse_also
 
 # The documents whose chatter is their record: approvals, rejections, payments, cancellations.
 KEPT_HISTORY_MODELS = frozenset(

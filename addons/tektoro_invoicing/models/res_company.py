@@ -6,6 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..tools.access import MANAGER_GROUP
 from ..tools.billing_client import BillingClient
 
 INVOICE_SEQUENCE_CODE = "tektoro.invoice"
@@ -203,7 +204,7 @@ class ResCompany(models.Model):
             and vals
             and set(vals) <= set(MANAGER_SETTINGS)
             and self <= self.env.companies
-            and self.env.user.has_group("tektoro_invoicing.group_manager")
+            and self.env.user.has_group(MANAGER_GROUP)
         )
 
     def _tektoro_sync_records(self):

@@ -8,6 +8,8 @@ from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_repr
 
+from ..tools.access import MANAGER_GROUP
+
 _logger = logging.getLogger(__name__)
 
 SYNC_GROUP = "tektoro_invoicing.group_billing_sync"
@@ -602,7 +604,7 @@ class TektoroBillingSync(models.AbstractModel):
         return Markup("<p>%s</p><ul>%s</ul>") % (intro, items)
 
     def _company_managers(self, company):
-        manager_group = self.env.ref("tektoro_invoicing.group_manager")
+        manager_group = self.env.ref(MANAGER_GROUP)
         return manager_group.users.filtered(
             lambda user: (
                 user.id != SUPERUSER_ID

@@ -2,9 +2,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date
 
+from ..tools.access import MANAGER_GROUP
 from ..tools.values import check_values, optional
 
-MANAGER_GROUP = "tektoro_invoicing.group_manager"
 ACTIVE_STATES = ("draft", "sent", "paid")
 
 

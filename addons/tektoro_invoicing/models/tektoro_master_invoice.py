@@ -5,10 +5,10 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools.access import MANAGER_GROUP
 from ..tools.actions import CLOSE_DIALOG, notification
 from ..tools.values import MAX_TEXT, caller_values, check_values, to_date
 
-MANAGER_GROUP = "tektoro_invoicing.group_manager"
 APPROVAL_ACTIVITY = "tektoro_invoicing.mail_act_master_invoice_approval"
 EDITABLE_STATES = ("draft", "rejected")
 # Subtypes whose messages tell the contractor what happened to their invoice: the contractor gets

@@ -2,9 +2,8 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..tools.access import MANAGER_GROUP
 from ..tools.values import caller_values, check_values
-
-MANAGER_GROUP = "tektoro_invoicing.group_manager"
 
 
 class TektoroTicket(models.Model):

@@ -2,6 +2,8 @@
 
 from odoo.exceptions import AccessError
 
+MANAGER_GROUP = "tektoro_invoicing.group_manager"
+
 
 def refuse_also(records, result, refused, message):
     """The answer of ``records._check_access(operation)`` with ``refused`` added to it.

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError
 
 from ..models.res_company import MANAGER_SETTINGS, SYSTEM_SETTINGS
+from ..tools.access import MANAGER_GROUP
 
 
 class TektoroCompanySettings(models.TransientModel):
@@ -77,7 +78,7 @@ class TektoroCompanySettings(models.TransientModel):
     def action_save(self):
         self.ensure_one()
         user = self.env.user
-        if not user.has_group("tektoro_invoicing.group_manager"):
+        if not user.has_group(MANAGER_GROUP):
             raise AccessError(_("Only TekToro managers can change the TekToro settings."))
         company = self.company_id
         if company not in self.env.companies:
