@@ -14,6 +14,8 @@ class TektoroInvoiceController(http.Controller):
             invoice = invoice.browse()
         if not invoice or not invoice.company_id.tektoro_invoices_enabled:
             raise request.not_found()
+        # As superuser: whoever may read the invoice prints it whole, the work order's name
+        # included, which a reader such as the billing sync user may not read on its own.
         pdf, _report_type = (
             request.env["ir.actions.report"]
             .sudo()
