@@ -356,32 +356,53 @@ class TektoroBillingSync(models.AbstractModel):
         }
 
     def _invoices_of_events(self, company, events):
-        """The page's invoices in one query, indexed by billing id and by number."""
+        """The page's invoices in one query, indexed by billing id and by number, and the
+        billing ids that invoices of other companies hold."""
         billing_ids = list({event["billing_id"] for event in events if event["billing_id"]})
         references = list({event["reference"] for event in events if event["reference"]})
         if not events:
-            return {}, {}
-        invoices = self.env["tektoro.invoice"].search_fetch(
-            [
-                ("company_id", "=", company.id),
-                "|",
-                ("billing_id", "in", billing_ids),
-                "&",
-                ("name", "in", references),
-                ("billing_state", "in", UNRESOLVED_BILLING_STATES),
-            ],
-            ["name", "state", "billing_id", "billing_state", "amount_total", "currency_id"],
+            return {}, {}, set()
+        invoices = (
+            self.env["tektoro.invoice"]
+            .sudo()
+            .search_fetch(
+                [
+                    "|",
+                    ("billing_id", "in", billing_ids),
+                    "&",
+                    "&",
+                    ("company_id", "=", company.id),
+                    ("name", "in", references),
+                    ("billing_state", "in", UNRESOLVED_BILLING_STATES),
+                ],
+                [
+                    "name",
+                    "state",
+                    "billing_id",
+                    "billing_state",
+                    "amount_total",
+                    "currency_id",
+                    "company_id",
+                ],
+            )
+            .with_env(self.env)
         )
-        by_billing_id = {invoice.billing_id: invoice for invoice in invoices if invoice.billing_id}
-        by_reference = {invoice.name: invoice for invoice in invoices if not invoice.billing_id}
-        return by_billing_id, by_reference
+        ours = invoices.filtered(lambda invoice: invoice.company_id == company)
+        by_billing_id = {invoice.billing_id: invoice for invoice in ours if invoice.billing_id}
+        by_reference = {invoice.name: invoice for invoice in ours if not invoice.billing_id}
+        held_elsewhere = set((invoices - ours).mapped("billing_id"))
+        return by_billing_id, by_reference, held_elsewhere
 
     def _plan_event(self, event, invoices, changes):
         """Decide what one event changes, given what earlier events of the page changed."""
-        by_billing_id, by_reference = invoices
+        by_billing_id, by_reference, held_elsewhere = invoices
         invoice = by_billing_id.get(event["billing_id"]) or by_reference.get(event["reference"])
         if not invoice:
             changes.skip(event, _("no invoice with this billing id or number in Odoo"))
+            return
+        if not invoice.billing_id and event["billing_id"] in held_elsewhere:
+            # Numbered alike by a company that left the account: never taken for ours.
+            changes.skip(event, _("the billing invoice is another company's invoice in Odoo"))
             return
         if not invoice.billing_id and not self._same_amount(invoice, event["total"]):
             changes.skip(

@@ -352,6 +352,35 @@ class TestApplyEvents(BillingSyncCase):
         self.assertRecordValues(theirs, [{"state": "sent"}])
         self.assertFalse(self._cursor(other).last_event_id)
 
+    def test_an_invoice_of_another_company_is_never_taken_for_ours(self):
+        """A company that left the billing account left its invoices there: an invoice of ours,
+        numbered alike and for the same total, is not it."""
+        ours = self._make_invoice(price=40.0, billing_id=False)
+        ours.sudo().billing_state = "failed"
+        former = self.env["res.company"].create(
+            {
+                "name": "Former Co",
+                "tektoro_invoices_enabled": True,
+                "tektoro_invoice_prefix": "FMR",
+                "tektoro_default_tax_rate": 10.0,
+            }
+        )
+        self.office.write({"company_ids": [(4, former.id)]})
+        theirs = self._make_invoice(company=former, price=40.0)
+        theirs.sudo().write({"name": ours.name, "billing_id": "inv_former"})
+        self.assertEqual(theirs.amount_total, ours.amount_total)
+        result = self.sync.apply_events(
+            self.company.id, 0, [self._event(1, "invoice.paid", theirs)]
+        )
+        self.assertEqual(
+            [skip["reason"] for skip in result["skipped"]],
+            ["the billing invoice is another company's invoice in Odoo"],
+        )
+        self.assertRecordValues(
+            ours, [{"state": "sent", "billing_id": False, "billing_state": "failed"}]
+        )
+        self.assertRecordValues(theirs, [{"state": "sent", "billing_id": "inv_former"}])
+
     def test_events_must_follow_the_cursor_in_order(self):
         invoice = self.invoices[0]
         bad_pages = {
