@@ -1,5 +1,6 @@
 from odoo import api, models
 from odoo.exceptions import AccessError
+from odoo.tools import email_normalize
 
 from ..tools.access import MANAGER_GROUP, refuse_also
 
@@ -34,16 +35,18 @@ def keeps_history(user):
     return user._is_system() or user.has_group(MANAGER_GROUP)
 
 
-def check_own_post(env, author, subtype):
-    """Refuse a post under another's name, or with one of a document's own subtypes (its
-    workflow's events: submitted, approved, ...), from anyone who doesn't keep the history.
+def check_own_post(env, author, subtype, email_from=None):
+    """Refuse a post under another's name or address, or with one of a document's own subtypes
+    (its workflow's events: submitted, approved, ...), from anyone who doesn't keep the history.
 
     ``author`` and ``subtype`` are records (``subtype`` possibly empty). Odoo's own subtypes
     (comment, note, activities) have no model.
     """
     if env.su or keeps_history(env.user):
         return
-    if author != env.user.partner_id:
+    if author != env.user.partner_id or (
+        email_from and email_normalize(email_from) != email_normalize(env.user.email)
+    ):
         raise AccessError(env._("You can only post on invoices and tickets under your own name."))
     workflow_subtype = subtype.sudo().exists().filtered("res_model")
     if workflow_subtype:
@@ -84,7 +87,12 @@ class MailMessage(models.Model):
             for vals in vals_list:
                 if vals.get("model") in KEPT_HISTORY_MODELS:
                     author = Partner.browse(vals["author_id"]) if "author_id" in vals else own
-                    check_own_post(self.env, author, Subtype.browse(vals.get("subtype_id")))
+                    check_own_post(
+                        self.env,
+                        author,
+                        Subtype.browse(vals.get("subtype_id")),
+                        vals.get("email_from"),
+                    )
         return super().create(vals_list)
 
     def write(self, vals):

@@ -118,6 +118,7 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
         forged = (
             {"author_id": manager.id},
             {"email_from": manager.email_formatted},
+            {"author_id": self.contractor.partner_id.id, "email_from": manager.email_formatted},
             {"subtype_xmlid": "tektoro_invoicing.mt_master_invoice_approved"},
             {"subtype_id": self.env.ref("tektoro_invoicing.mt_master_invoice_paid").id},
         )
@@ -145,7 +146,12 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
         approved = self.env.ref("tektoro_invoicing.mt_master_invoice_approved")
         Message = self.env["mail.message"].with_user(self.contractor)
         on_invoice = {"model": invoice._name, "res_id": invoice.id, "message_type": "comment"}
-        for vals in ({"author_id": manager.id}, {"author_id": False}, {"subtype_id": approved.id}):
+        for vals in (
+            {"author_id": manager.id},
+            {"author_id": False},
+            {"subtype_id": approved.id},
+            {"email_from": manager.email_formatted},
+        ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 Message.create({**on_invoice, "body": "Approved. -- Max", **vals})
         comment = invoice.with_user(self.contractor).message_post(
@@ -179,6 +185,10 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
         }
         for forged in (
             {"author_id": self.manager.partner_id.id},
+            {
+                "author_id": self.contractor.partner_id.id,
+                "email_from": self.manager.partner_id.email_formatted,
+            },
             {"subtype_id": self.env.ref("tektoro_invoicing.mt_master_invoice_approved").id},
         ):
             with self.subTest(forged=forged), self.assertRaises(AccessError):

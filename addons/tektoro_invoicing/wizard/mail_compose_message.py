@@ -12,5 +12,7 @@ class MailComposeMessage(models.TransientModel):
         post (see mail.message's create)."""
         for composer in self:
             if composer.model in KEPT_HISTORY_MODELS:
-                check_own_post(self.env, composer.author_id, composer.subtype_id)
+                check_own_post(
+                    self.env, composer.author_id, composer.subtype_id, composer.email_from
+                )
         return super()._action_send_mail(auto_commit=auto_commit)
