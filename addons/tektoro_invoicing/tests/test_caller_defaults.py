@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -57,6 +58,13 @@ class TestCallerDefaults(TektoroMasterInvoiceCase, WorkOrderCase):
             .create({"device_model_id": self.router.id})
         )
         self.assertRecordValues(work_order, [{"partner_id": self.customer.id, "state": "draft"}])
+        # A default for a field that follows another record changes nothing, and refuses
+        # nothing: Odoo computes it (here, the item's company is its work order's).
+        other = self.env["res.company"].create({"name": "Other Co"})
+        work_order.with_user(self.office).with_context(default_company_id=other.id).write(
+            {"line_ids": [Command.create({"name": "Fuse", "quantity": 1, "price_unit": 2.0})]}
+        )
+        self.assertEqual(work_order.line_ids.company_id, self.company)
 
     def test_a_contractor_defaults_no_approval_onto_a_master_invoice(self):
         self._tickets(self.contractor, self.client_a, [1])

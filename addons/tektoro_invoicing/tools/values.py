@@ -46,12 +46,17 @@ def caller_values(model, vals_list):
 
 def caller_defaults(model, vals):
     """The values that ``default_get`` would take from the caller for the fields not in
-    ``vals``, in its order: the context's ``default_<field>`` keys, then ``ir.default``."""
+    ``vals``, in its order: the context's ``default_<field>`` keys, then ``ir.default``.
+
+    Fields that follow another record are left out: Odoo computes them whatever their default
+    (``default_company_id``, the usual way to pick a company over RPC, reaches the items of a
+    work order too).
+    """
     context = model.env.context
     user_defaults = model.env["ir.default"]._get_model_defaults(model._name)
     chosen = {}
     for name, field in model._fields.items():
-        if name in vals:
+        if name in vals or (field.related and not field.inverse):
             continue
         if f"default_{name}" in context:
             chosen[name] = context[f"default_{name}"]
