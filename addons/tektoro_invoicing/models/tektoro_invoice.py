@@ -415,8 +415,9 @@ class TektoroInvoice(models.Model):
     def _billing_adopt(self, remote):
         """Take the billing system's invoice as ours only if it bills the same amount and no
         other invoice of ours is it (another company's, numbered alike on the same account)."""
-        holder = self.sudo().search(
-            [("billing_id", "=", remote.get("id")), ("id", "!=", self.id)], limit=1
+        # (An answer without an id matches no invoice here: "= False" would match them all.)
+        holder = remote.get("id") and self.sudo().search(
+            [("billing_id", "=", remote["id"]), ("id", "!=", self.id)], limit=1
         )
         if holder:
             self._billing_record_failure(
