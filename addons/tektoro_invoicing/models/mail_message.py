@@ -60,14 +60,17 @@ def check_own_post(env, author, subtype, email_from=None):
 
 def kept_history(messages, user):
     """Those of ``messages`` that ``user`` may not change or delete: on a TekToro document,
-    everything but their own comments, unless they keep the history."""
+    everything but their own comments and the notes of activities they marked done (whose
+    files Odoo moves onto them as the user), unless they keep the history."""
     if keeps_history(user):
         return messages.browse()
-    own_comment = user.partner_id, "comment"
     return messages.sudo().filtered(
         lambda message: (
             message.model in KEPT_HISTORY_MODELS
-            and (message.author_id, message.message_type) != own_comment
+            and not (
+                message.author_id == user.partner_id
+                and (message.message_type == "comment" or message.mail_activity_type_id)
+            )
         )
     )
 

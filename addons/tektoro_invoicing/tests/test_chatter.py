@@ -226,6 +226,21 @@ class TestKeptHistory(TektoroMasterInvoiceCase):
         own.with_user(self.contractor).unlink()
         self.assertFalse(own.exists())
 
+    def test_the_files_of_an_activity_they_mark_done_go_with_its_note(self):
+        self._tickets(self.contractor, self.client_a, [1])
+        invoice = self._master_invoice().with_user(self.contractor)
+        todo = invoice.activity_schedule("mail.mail_activity_data_todo", user_id=self.contractor.id)
+        screenshot = (
+            self.env["ir.attachment"]
+            .with_user(self.contractor)
+            .create({"name": "screenshot.png", "raw": b"png", **self._on(todo)})
+        )
+        [note] = todo.with_user(self.contractor)._action_done(
+            feedback="Checked.", attachment_ids=[]
+        )[0]
+        self.assertEqual(note.attachment_ids, screenshot)
+        self.assertRecordValues(screenshot, [{"res_model": "mail.message", "res_id": note.id}])
+
     @staticmethod
     def _on(record):
         return {"res_model": record._name, "res_id": record.id}
