@@ -15,6 +15,9 @@ left. Modes:
 - ``reset_after``: handle the request, then reset the TCP connection: no response at all.
 - ``truncate_after``: handle the request, then send its status, its headers and only the first
   half of its body, and close the connection: the answer arrives, cut short.
+- ``empty_json_after``: handle the request, then answer its status with ``{}``: JSON, but not the
+  document the API promises, as a gateway that rewrites answers, or another service at the
+  address, sends.
 - ``redirect``: answer ``status`` (default 301, any 3xx) with a ``Location``: ``location`` if
   given, else the request's own URL under ``https://``, as a web server that moved the billing
   system to HTTPS does; no data is touched.
@@ -49,6 +52,7 @@ MODES = (
     "timeout_after",
     "reset_after",
     "truncate_after",
+    "empty_json_after",
     "redirect",
     "delay",
 )
@@ -214,6 +218,9 @@ class FaultMiddleware:
         elif fault.mode == "truncate_after":
             truncate_response(req.env["gunicorn.socket"], resp)
             req.context.connection_fault = "truncated"
+        elif fault.mode == "empty_json_after":
+            resp.content_type = falcon.MEDIA_JSON
+            resp.text = "{}"
 
 
 def reset_connection(sock):

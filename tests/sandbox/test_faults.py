@@ -182,6 +182,20 @@ def test_truncate_after_commits_then_cuts_the_answer_short(billing_sandbox, bill
     assert "Traceback" not in billing_sandbox.log()
 
 
+def test_empty_json_after_commits_then_answers_an_empty_object(
+    billing_sandbox, billing_client, inject
+):
+    inject({"match": CREATE, "mode": "empty_json_after"})
+    key, body = unique_key(), invoice_body()
+
+    answered = create_invoice(billing_client, billing_sandbox, body, key)
+
+    assert (answered.status_code, answered.json()) == (201, {})
+    assert answered.headers["Content-Type"] == "application/json"
+    [stored] = find_by_reference(billing_client, billing_sandbox, body["reference"])
+    assert create_invoice(billing_client, billing_sandbox, body, key).json()["id"] == stored["id"]
+
+
 def _wrapped(error):
     """The exceptions a requests error wraps: urllib3 carries them in ``args``."""
     yield error

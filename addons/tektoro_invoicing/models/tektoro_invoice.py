@@ -415,8 +415,7 @@ class TektoroInvoice(models.Model):
     def _billing_adopt(self, remote):
         """Take the billing system's invoice as ours only if it bills the same amount and no
         other invoice of ours is it (another company's, numbered alike on the same account)."""
-        # (An answer without an id matches no invoice here: "= False" would match them all.)
-        holder = remote.get("id") and self.sudo().search(
+        holder = self.sudo().search(
             [("billing_id", "=", remote["id"]), ("id", "!=", self.id)], limit=1
         )
         if holder:

@@ -205,6 +205,19 @@ class TestInvoicePush(BillingCase):
         self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_id": remote["id"]}])
         self.assert_remote(invoice)
 
+    def test_an_answer_that_is_not_the_invoice_is_unknown_and_retry_resolves_it(self):
+        """A 201 whose JSON is not the invoice (no id): made there, but not known by its id."""
+        invoice = self.invoice_with_fault(CREATE, "empty_json_after")
+        self.assertRecordValues(invoice, [{"billing_state": "unknown", "billing_id": False}])
+        self.assertIn(
+            "(its answer, 201 Created, was not the JSON the Billing API sends)",
+            invoice.billing_error,
+        )
+        remote = self.assert_remote(invoice)
+        invoice.action_retry_push()
+        self.assertRecordValues(invoice, [{"billing_state": "synced", "billing_id": remote["id"]}])
+        self.assert_remote(invoice)
+
     def test_a_proxys_error_page_fails_and_retry_pushes_it_once(self):
         invoice = self.invoice_with_fault(CREATE, "gateway_error")
         self.assertRecordValues(invoice, [{"billing_state": "failed"}])

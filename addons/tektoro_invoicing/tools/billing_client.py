@@ -6,7 +6,8 @@ on it, so every failure is a :class:`BillingError` of one of three kinds:
 - :class:`BillingUnreachable`: nothing reached the billing system (connection refused, connect
   timeout). Nothing happened there; ``outcome`` is ``"failed"``.
 - :class:`BillingOutcomeUnknown`: the request was sent but no usable answer came back (read
-  timeout, connection reset, an answer cut short, a success status without a JSON object). It
+  timeout, connection reset, an answer cut short, a success status without the JSON document the
+  call promises, such as an invoice without its id). It
   may have been applied; ``outcome`` is ``"unknown"`` and the caller must look before acting
   again.
 - :class:`BillingHTTPError`: the billing system, or a proxy in front of it, answered with a
@@ -107,13 +108,19 @@ class BillingClient:
 
     def create_invoice(self, payload, idempotency_key):
         return self._call(
-            "POST", "/v1/invoices", payload, headers={"Idempotency-Key": idempotency_key}
+            "POST",
+            "/v1/invoices",
+            payload,
+            headers={"Idempotency-Key": idempotency_key},
+            expect=_is_invoice,
         )
 
     def find_invoice_by_reference(self, reference):
         """The billing system's invoice for our number, or None when it has none."""
-        found = self._call("GET", "/v1/invoices?reference=" + quote(reference, safe=""))
-        invoices = found.get("data") or []
+        found = self._call(
+            "GET", "/v1/invoices?reference=" + quote(reference, safe=""), expect=_is_invoice_page
+        )
+        invoices = found["data"]
         return invoices[0] if invoices else None
 
     def cancel_invoice(self, billing_id):
@@ -121,7 +128,9 @@ class BillingClient:
 
     # ------------------------------------------------------------------ transport
 
-    def _call(self, method, path, payload=None, headers=None):
+    def _call(self, method, path, payload=None, headers=None, expect=None):
+        """The answer's JSON object; ``expect``, if given, says whether it is the document
+        the call promises (a success status with anything else is an unusable answer)."""
         url = self.base_url + path
         data = None
         all_headers = dict(headers or {})
@@ -159,7 +168,7 @@ class BillingClient:
                     f"could not send the request: {exc}", reason="not_sent"
                 ) from exc
             raise BillingOutcomeUnknown(f"no usable answer from {self.base_url}: {exc}") from exc
-        return self._decode(method, path, response)
+        return self._decode(method, path, response, expect)
 
     def _broken(self, exc):
         return BillingOutcomeUnknown(
@@ -173,7 +182,7 @@ class BillingClient:
             f"could not connect to {self.base_url}: {exc}", reason="unreachable", url=self.base_url
         )
 
-    def _decode(self, method, path, response):
+    def _decode(self, method, path, response, expect=None):
         status = response.status_code
         if response.is_redirect:
             location = response.headers["Location"]
@@ -189,7 +198,7 @@ class BillingClient:
             document = response.json()
         except ValueError:
             document = None
-        if response.ok and isinstance(document, dict):
+        if response.ok and isinstance(document, dict) and (expect is None or expect(document)):
             return document
         error = document.get("error") if isinstance(document, dict) else None
         refusal_class = BillingConflict if status == 409 else BillingHTTPError
@@ -223,3 +232,14 @@ def _never_connected(exc):
     if isinstance(reason, MaxRetryError):
         reason = reason.reason
     return isinstance(reason, (NewConnectionError, ConnectTimeoutError))
+
+
+def _is_invoice(document):
+    return isinstance(document.get("id"), str) and bool(document["id"])
+
+
+def _is_invoice_page(document):
+    invoices = document.get("data")
+    return isinstance(invoices, list) and all(
+        isinstance(invoice, dict) and _is_invoice(invoice) for invoice in invoices
+    )
