@@ -58,7 +58,22 @@ class BillingApiError(FatalError):
 
 
 class OdooUnavailable(RetryableError):
-    """Odoo did not answer, answered with an HTTP error, or hit a concurrency conflict."""
+    """Odoo did not answer, answered with an HTTP error, or hit a concurrency conflict.
+
+    ``maybe_applied``: the call reached Odoo, or may have, and its answer was lost (a timeout,
+    a 5xx from a proxy in front of it): Odoo may have run and committed it.
+    """
+
+    def __init__(self, message, maybe_applied=False):
+        super().__init__(message)
+        self.maybe_applied = maybe_applied
+
+
+class OdooOutcomeUnknown(SyncError):
+    """Odoo may have run a call that must not run twice, and its answer was lost.
+
+    Not sent again: the job stops there, and its next run starts from what Odoo then holds.
+    """
 
 
 class OdooError(FatalError):

@@ -19,7 +19,13 @@ from urllib.parse import urlsplit
 import odoorpc
 import odoorpc.error
 
-from sync_daemon.errors import CursorMoved, FatalError, OdooError, OdooUnavailable
+from sync_daemon.errors import (
+    CursorMoved,
+    FatalError,
+    OdooError,
+    OdooOutcomeUnknown,
+    OdooUnavailable,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -32,6 +38,11 @@ _TRANSPORT_ERRORS = (URLError, socket.timeout, ConnectionError, http.client.HTTP
 # page answered with status 200. Usually temporary, so retried like an unreachable Odoo.
 _NOT_JSON_RPC = json.JSONDecodeError
 _NOT_ODOO = "the answer was not Odoo's JSON-RPC (a maintenance page, or a proxy's page?)"
+# The calls that may be sent again after Odoo may have run them: applying a page compares the
+# cursor first, and the others only read. Retrying pushes and reporting drift are not: a second
+# run of report_drift counts the same findings as seen twice, and each run of retry_pushes
+# pushes a batch, however long it takes, while the daemon sends the next copy.
+SAFE_TO_RESEND = frozenset({"get_sync_configs", "apply_events", "local_snapshot"})
 
 
 class OdooGateway:
@@ -54,8 +65,20 @@ class OdooGateway:
         """``tektoro.billing.sync.<method>(*args)`` in one RPC call (retried if safe)."""
         self.connect()
         return self._retrier.call(
-            lambda: self._execute(method, args), f"Odoo {SYNC_MODEL}.{method}", "odoo"
+            lambda: self._execute_once(method, args), f"Odoo {SYNC_MODEL}.{method}", "odoo"
         )
+
+    def _execute_once(self, method, args):
+        """``_execute``, refusing to send again a call that Odoo may have run already."""
+        try:
+            return self._execute(method, args)
+        except OdooUnavailable as exc:
+            if exc.maybe_applied and method not in SAFE_TO_RESEND:
+                raise OdooOutcomeUnknown(
+                    f"{exc}; Odoo may have run it, so it is not sent again before the job's "
+                    "next run"
+                ) from None
+            raise
 
     # ------------------------------------------------------------------ the addon's methods
 
@@ -118,9 +141,11 @@ class OdooGateway:
         except HTTPError as exc:
             raise _http_error(exc, method) from None
         except _TRANSPORT_ERRORS as exc:
-            raise OdooUnavailable(f"Odoo {method}: {type(exc).__name__}: {exc}") from None
+            raise OdooUnavailable(
+                f"Odoo {method}: {type(exc).__name__}: {exc}", maybe_applied=_was_sent(exc)
+            ) from None
         except _NOT_JSON_RPC:
-            raise OdooUnavailable(f"Odoo {method}: {_NOT_ODOO}") from None
+            raise OdooUnavailable(f"Odoo {method}: {_NOT_ODOO}", maybe_applied=True) from None
 
 
 def _rpc_error(exc, method):
@@ -134,7 +159,14 @@ def _rpc_error(exc, method):
     return OdooError(f"Odoo {method} failed: {message}", name)
 
 
+def _was_sent(exc):
+    """False when the connection was never made (refused, or no such host): Odoo saw nothing."""
+    reason = exc.reason if isinstance(exc, URLError) else exc
+    return not isinstance(reason, (ConnectionRefusedError, socket.gaierror))
+
+
 def _http_error(exc, what):
     if exc.code >= 500:
-        return OdooUnavailable(f"Odoo {what}: HTTP {exc.code}")
+        # A proxy's 502 or 504 may come after Odoo ran the call.
+        return OdooUnavailable(f"Odoo {what}: HTTP {exc.code}", maybe_applied=True)
     return FatalError(f"Odoo {what}: HTTP {exc.code} {exc.reason}")
