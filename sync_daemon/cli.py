@@ -142,7 +142,7 @@ def command_check(daemon, args):
     try:
         configs = daemon.gateway.connect().get_sync_configs()
     except SyncError as exc:
-        print(f"odoo: FAILED: {exc}")
+        print(f"odoo: FAILED: {_masked(exc)}")
         return 1
     print(f"odoo: ok, {len(configs)} company(ies) with billing configured")
     healthy = True
@@ -152,7 +152,7 @@ def command_check(daemon, args):
                 billing.check()
         except SyncError as exc:
             healthy = False
-            print(f"billing for {config['company_name']}: FAILED: {SECRETS.mask(str(exc))}")
+            print(f"billing for {config['company_name']}: FAILED: {_masked(exc)}")
         else:
             print(
                 f"billing for {config['company_name']}: ok ({config['billing_url']}, "
@@ -170,14 +170,14 @@ def command_reconcile(daemon, args):
     except JobFailed as exc:
         reports, failed = exc.results, exc
     except SyncError as exc:  # before any company: Odoo itself could not be read
-        print(f"tektoro-sync: reconcile failed: {exc}", file=sys.stderr)
+        print(f"tektoro-sync: reconcile failed: {_masked(exc)}", file=sys.stderr)
         return 1
     stopped = daemon.stopping.is_set()
     if args.json:
         failures = failed.failures if failed else []
         document = {
             "companies": [report.as_dict() for report in reports],
-            "failed": [{"company": name, "error": str(exc)} for name, exc in failures],
+            "failed": [{"company": name, "error": _masked(exc)} for name, exc in failures],
             "stopped": stopped,  # by a signal: companies not listed were not compared
         }
         json.dump(document, sys.stdout, indent=2)
@@ -185,7 +185,7 @@ def command_reconcile(daemon, args):
     elif reports or not (failed or stopped):
         print(format_drift_table(reports))
     if failed:
-        print(f"tektoro-sync: reconcile failed: {failed}", file=sys.stderr)
+        print(f"tektoro-sync: reconcile failed: {_masked(failed)}", file=sys.stderr)
     if stopped:
         print(
             "tektoro-sync: reconcile stopped by a signal; companies not shown were not compared",
@@ -235,3 +235,8 @@ COMMANDS = {
     "check": command_check,
     "reconcile": command_reconcile,
 }
+
+
+def _masked(error):
+    """An error's text for the terminal, which no log filter stands in front of."""
+    return SECRETS.mask(str(error))

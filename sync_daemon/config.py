@@ -62,6 +62,12 @@ def _required(env, name):
 def _url(env, name):
     value = _required(env, name).rstrip("/")
     parts = urlsplit(value)
+    if "@" in parts.netloc:
+        # Not echoed: the part before the @ is a password. odoorpc would ignore it anyway.
+        raise ConfigError(
+            f"{name} must not carry a user or password; set TEKTORO_ODOO_LOGIN and "
+            "TEKTORO_ODOO_PASSWORD instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{name} must be an http:// or https:// URL, got {value!r}")
     try:

@@ -26,9 +26,10 @@ class SecretFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def add(self, secret):
+        """Mask ``secret``, and its escaped spellings (in a repr or a JSON text) too."""
         if secret and len(secret) >= 4:
             with self._lock:
-                self._secrets.add(secret)
+                self._secrets.update({secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]})
 
     def mask(self, text):
         with self._lock:
@@ -72,9 +73,7 @@ def setup_logging(settings, stream=None):
     if settings.log_format == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

@@ -18,6 +18,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from sync_daemon.errors import SyncError
+from sync_daemon.logs import SECRETS
 
 _logger = logging.getLogger(__name__)
 
@@ -51,7 +52,8 @@ class JobRunner:
     def _failed(self, name, kind, exc):
         _logger.error("%s failed: %s", name, exc)
         self._metrics.errors.labels(name, kind).inc()
-        self._metrics.health.failed(name, str(exc))
+        # /healthz answers anyone who can reach it: no log filter stands in between.
+        self._metrics.health.failed(name, SECRETS.mask(str(exc)))
 
 
 def intervals_of(settings):

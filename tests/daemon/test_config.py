@@ -53,6 +53,7 @@ def test_a_missing_required_variable_is_named(name):
         ("TEKTORO_ODOO_URL", "odoo:8069", "must be an http:// or https:// URL"),
         ("TEKTORO_ODOO_URL", "http://odoo:80a", "invalid port"),
         ("TEKTORO_ODOO_URL", "http://odoo:8069/web", "without a path"),
+        ("TEKTORO_ODOO_URL", "http://sync:hunter2@odoo:8069", "must not carry a user or password"),
         ("TEKTORO_SYNC_PAGE_SIZE", "0", "between 1 and 1000"),
         ("TEKTORO_SYNC_PAGE_SIZE", "1001", "between 1 and 1000"),
         ("TEKTORO_SYNC_PAGE_SIZE", "5.5", "must be an integer"),
@@ -69,6 +70,7 @@ def test_a_bad_value_is_refused_naming_the_variable(name, value, message):
         load_settings({**REQUIRED, name: value})
     assert name in str(raised.value)
     assert message in str(raised.value)
+    assert "hunter2" not in str(raised.value)
 
 
 def test_the_password_never_shows_in_the_settings_repr_or_redacted_view():

@@ -43,6 +43,17 @@ def test_secrets_are_masked_wherever_they_appear():
     assert "ValueError: header Bearer *** refused" in output
 
 
+def test_a_key_is_masked_in_its_escaped_spellings_too():
+    stream = configure()
+    SECRETS.add("sk_live_line\nbreak")
+    logging.getLogger("sync_daemon.test").error(
+        "Invalid header value %r", b"Bearer sk_live_line\nbreak"
+    )
+    output = stream.getvalue()
+    assert "sk_live_line" not in output
+    assert "Invalid header value b'Bearer ***'" in output
+
+
 def test_json_lines():
     stream = configure(TEKTORO_SYNC_LOG_FORMAT="json")
     logging.getLogger("sync_daemon.test").info("applied %s events", 3)

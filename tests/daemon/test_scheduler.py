@@ -7,7 +7,10 @@ import threading
 import pytest
 
 from sync_daemon import scheduler
-from sync_daemon.scheduler import JOB_NAMES, install_stop_handlers, run_once
+from sync_daemon.errors import SyncError
+from sync_daemon.logs import SECRETS
+from sync_daemon.metrics import Metrics
+from sync_daemon.scheduler import JOB_NAMES, JobRunner, install_stop_handlers, run_once
 
 
 @pytest.fixture
@@ -30,6 +33,18 @@ class Runner:
         if name == self._signal_during:
             self._stopping.set()
         return name not in self._failing, None
+
+
+def test_a_failed_job_shows_no_key_on_the_health_page():
+    class LeakyJobs:
+        def apply_events(self):
+            raise SyncError("billing refused key sk_live_health_leak")
+
+    SECRETS.add("sk_live_health_leak")
+    metrics = Metrics()
+    assert JobRunner(LeakyJobs(), metrics).run("apply_events") == (False, None)
+    _healthy, report = metrics.health.report(dict.fromkeys(JOB_NAMES, 30.0))
+    assert report["jobs"]["apply_events"]["last_error"]["message"] == "billing refused key ***"
 
 
 def test_once_runs_every_job_and_succeeds_only_if_all_did():
