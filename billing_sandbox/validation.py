@@ -116,10 +116,18 @@ class Fields:
         if value is None:
             return None
         expected = "an RFC 3339 date-time with offset, e.g. 2024-05-01T12:00:00Z"
-        if not _RFC3339.fullmatch(value):
+        match = _RFC3339.fullmatch(value)
+        if not match:
             raise validation_error(self.path(name), f"must be {expected}")
+        # Spelt as Python 3.10's fromisoformat reads it: six digits of fraction, no "Z".
+        fraction, offset = match.group(1), match.group(2).upper()
+        date_time = value[: match.start(1) if fraction else match.start(2)]
+        if fraction:
+            date_time += fraction.ljust(7, "0")
+        if offset == "Z":
+            offset = "+00:00"
         try:
-            moment = datetime.fromisoformat(value.upper())
+            moment = datetime.fromisoformat(date_time.upper() + offset)
         except ValueError:
             raise validation_error(self.path(name), f"must be {expected}") from None
         try:
