@@ -19,7 +19,6 @@ from sync_daemon.logs import SECRETS
 _logger = logging.getLogger(__name__)
 
 LOCAL_SNAPSHOT_PAGE = 2000
-HANDLED_EVENT_TYPES = ("invoice.paid", "invoice.cancelled")
 STUCK_BILLING_STATES = ("failed", "unknown")
 _EVENT_INVOICE_FIELDS = ("id", "reference", "status", "total", "paid_at", "cancelled_at")
 
@@ -310,7 +309,13 @@ def compact_event(event):
     compact = {key: invoice.get(key) for key in _EVENT_INVOICE_FIELDS}
     if compact["total"] is not None:
         compact["total"] = str(compact["total"])
-    return {"id": event["id"], "type": event["type"], "invoice": compact}
+    # The event's time stands in for an invoice's paid_at or cancelled_at that is missing.
+    return {
+        "id": event["id"],
+        "type": event["type"],
+        "created_at": event.get("created_at"),
+        "invoice": compact,
+    }
 
 
 def _age_seconds(timestamp):

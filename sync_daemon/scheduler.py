@@ -19,10 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from sync_daemon.errors import SyncError
 from sync_daemon.logs import SECRETS
+from sync_daemon.metrics import JOB_NAMES
 
 _logger = logging.getLogger(__name__)
-
-JOB_NAMES = ("apply_events", "retry_pushes", "reconcile")
 
 
 class JobRunner:

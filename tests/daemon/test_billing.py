@@ -18,7 +18,7 @@ import pytest
 from sync_daemon import billing
 from sync_daemon.billing import BillingClient
 from sync_daemon.errors import BillingApiError, BillingMisconfigured, BillingUnavailable
-from sync_daemon.jobs import JobFailed, Jobs
+from sync_daemon.jobs import JobFailed, Jobs, compact_event
 from sync_daemon.metrics import Metrics
 from sync_daemon.retry import Backoff, Retrier
 from sync_daemon.scheduler import JobRunner
@@ -438,3 +438,12 @@ def test_pushes_still_failing_after_a_retry_are_a_warning_and_synced_ones_news(c
         "Stuck Co: pushes retried: 1 failed, 1 synced": "WARNING",
         "Fine Co: pushes retried: 2 synced": "INFO",
     }
+
+
+def test_an_event_goes_to_odoo_with_its_time():
+    """Odoo dates a payment by the event when the invoice carries no paid_at."""
+    paid = event(type="invoice.paid", created_at="2025-03-04T05:06:07Z")
+    paid["invoice"]["paid_at"] = None
+    compacted = compact_event(paid)
+    assert compacted["created_at"] == "2025-03-04T05:06:07Z"
+    assert compacted["invoice"]["paid_at"] is None
