@@ -1,5 +1,6 @@
 import logging
 import math
+import time
 from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 
@@ -25,6 +26,11 @@ RETRIED_BILLING_STATES = ("failed", "unknown")
 # its creation lost that push (the process died in between) and is retried like an unknown one.
 PENDING_PUSH_GRACE_PARAMETER = "tektoro_invoicing.pending_push_grace_seconds"
 PENDING_PUSH_GRACE_SECONDS = 120
+# A retry_pushes call stops taking invoices once it has pushed this long, well within the daemon's
+# Odoo timeout and Odoo's own time limit for a request (120 s each by default): a batch that
+# outlived either would be rolled back, or abandoned by the daemon, and make no progress.
+RETRY_PUSH_BUDGET_PARAMETER = "tektoro_invoicing.retry_push_budget_seconds"
+RETRY_PUSH_BUDGET_SECONDS = 60
 DRIFT_KINDS = (
     "paid_outside",
     "cancelled_outside",
@@ -496,9 +502,16 @@ class TektoroBillingSync(models.AbstractModel):
         look-up by reference still make one external invoice, and whichever side records its
         outcome second reads the invoice again). Each is looked up by reference
         before any push, as the post-commit push may have reached the billing system.
+
+        Pushes one invoice at least, then no more once the call's time budget is spent: the rest
+        is the next call's, and fewer than ``limit`` tells the daemon to leave it to its next run.
         """
         # The clock create_date is written with.
-        pending_before = self.env.cr.now() - timedelta(seconds=self._pending_push_grace())
+        pending_before = self.env.cr.now() - timedelta(
+            seconds=self._seconds_parameter(
+                PENDING_PUSH_GRACE_PARAMETER, PENDING_PUSH_GRACE_SECONDS
+            )
+        )
         invoices = self.env["tektoro.invoice"].search(
             [
                 ("company_id", "=", company.id),
@@ -513,27 +526,32 @@ class TektoroBillingSync(models.AbstractModel):
             order="id",
             limit=limit,
         )
-        invoices._billing_push()
-        outcomes = defaultdict(int)
+        budget_end = time.monotonic() + self._seconds_parameter(
+            RETRY_PUSH_BUDGET_PARAMETER, RETRY_PUSH_BUDGET_SECONDS
+        )
+        pushed = invoices.browse()
         for invoice in invoices:
+            if pushed and time.monotonic() >= budget_end:
+                break
+            invoice._billing_push()
+            pushed |= invoice
+        outcomes = defaultdict(int)
+        for invoice in pushed:
             outcomes[invoice.billing_state] += 1
         return {
-            "processed": len(invoices),
-            "last_id": invoices[-1:].id or after_id,
+            "processed": len(pushed),
+            "last_id": pushed[-1:].id or after_id,
             "outcomes": dict(outcomes),
         }
 
-    def _pending_push_grace(self):
-        value = self.env["ir.config_parameter"].get_param(PENDING_PUSH_GRACE_PARAMETER)
+    def _seconds_parameter(self, name, default):
+        """A whole number of seconds from the system parameter ``name``, else ``default``."""
+        value = self.env["ir.config_parameter"].get_param(name)
         try:
-            return max(0, int(value)) if value else PENDING_PUSH_GRACE_SECONDS
+            return max(0, int(value)) if value else default
         except ValueError:
-            _logger.warning(
-                "Ignoring %s=%r: not a whole number of seconds.",
-                PENDING_PUSH_GRACE_PARAMETER,
-                value,
-            )
-            return PENDING_PUSH_GRACE_SECONDS
+            _logger.warning("Ignoring %s=%r: not a whole number of seconds.", name, value)
+            return default
 
     # ------------------------------------------------------------------ job 3: reconcile
 

@@ -381,6 +381,24 @@ class TestInvoicePush(BillingCase):
         for invoice in invoices:
             self.assert_remote(invoice)
 
+    def test_the_daemon_s_retry_stops_taking_invoices_once_its_time_is_spent(self):
+        """Within the daemon's timeout, whatever the billing system's pace: at least one invoice
+        per call, then none once the budget is spent; the next call takes the rest."""
+        self.inject(CREATE, "error_before", count=3)
+        with self.assertLogs(INVOICE_LOGGER, "WARNING"):
+            invoices = self.env["tektoro.invoice"].union(
+                *(self.create_invoice(self.make_work_order()) for _i in range(3))
+            )
+        sync = self.env["tektoro.billing.sync"].with_user(self.sync_user)
+        budget = self.env["ir.config_parameter"].sudo()
+        budget.set_param("tektoro_invoicing.retry_push_budget_seconds", "0")
+        first = sync.retry_pushes(self.company.id, 10, 0)
+        self.assertEqual((first["processed"], first["last_id"]), (1, invoices[0].id))
+        self.assertEqual(invoices.mapped("billing_state"), ["synced", "failed", "failed"])
+        budget.set_param("tektoro_invoicing.retry_push_budget_seconds", "60")
+        rest = sync.retry_pushes(self.company.id, 10, first["last_id"])
+        self.assertEqual((rest["processed"], rest["outcomes"]), (2, {"synced": 2}))
+
     def test_without_billing_url_invoices_stay_local(self):
         self.company.sudo().tektoro_billing_url = False
         count = len(self.remote_invoices())
