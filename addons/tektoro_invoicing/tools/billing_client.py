@@ -7,9 +7,8 @@ on it, so every failure is a :class:`BillingError` of one of three kinds:
   timeout). Nothing happened there; ``outcome`` is ``"failed"``.
 - :class:`BillingOutcomeUnknown`: the request was sent but no usable answer came back (read
   timeout, connection reset, an answer cut short, a success status without the JSON document the
-  call promises, such as an invoice without its id). It
-  may have been applied; ``outcome`` is ``"unknown"`` and the caller must look before acting
-  again.
+  call promises, such as an invoice without its id). It may have been applied; ``outcome`` is
+  ``"unknown"`` and the caller must look before acting again.
 - :class:`BillingHTTPError`: the billing system, or a proxy in front of it, answered with a
   4xx/5xx; :class:`BillingConflict` is its 409, whose ``code`` (``duplicate_reference``,
   ``idempotency_conflict``, ``invoice_paid``) names the business rule that refused the request.
