@@ -222,7 +222,7 @@ class ResCompany(models.Model):
         return self.env.execute_query(
             SQL(
                 "SELECT DISTINCT company_id, substring(name FROM '^(.*)-[0-9]+$') "
-                "FROM tektoro_invoice"
+                "FROM tektoro_invoice WHERE name ~ '^.+-[0-9]+$'"
             )
         )
 

@@ -545,6 +545,16 @@ class TestSharedBillingAccount(BillingCase):
         with self.assertRaisesRegex(ValidationError, "same prefix"):
             self.company.tektoro_invoice_prefix = other.tektoro_invoice_prefix
 
+    def test_invoices_numbered_outside_any_series_hold_none(self):
+        """An invoice named by hand (imported, say) numbers in no series: two such names in two
+        companies on one account don't make their prefixes collide."""
+        ours = self.create_invoice(self.make_work_order())
+        other = self.other_company_on_the_account(self.prefix + "N")
+        theirs = self.first_invoice_of(other)
+        (ours | theirs).sudo().write({"name": "IMPORTED"})
+        other.tektoro_invoice_prefix = self.prefix + "M"
+        self.assertEqual(other.tektoro_invoice_prefix, self.prefix + "M")
+
     def test_another_company_s_invoice_is_never_taken_for_ours(self):
         """The first company leaves the account, its invoices stay there: a second company on
         the account with the same prefix numbers an invoice alike, for the same total."""
